@@ -1,0 +1,1 @@
+"""IMR Atlas ETL: letters → records → DuckDB."""

@@ -1,0 +1,121 @@
+"""`python -m etl parse | eval | synth`: argument parsing and output only."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from etl.extract import iter_documents
+from etl.parse import NotALetter, parse_text
+
+DEFAULT_TRUTH = [Path("tests/fixtures")]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m etl", description="IMR Atlas ETL")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    parse = commands.add_parser("parse", help="letters (text, PDF, zip, folders) → JSON Lines")
+    parse.add_argument("paths", nargs="+", metavar="PATH")
+
+    evaluate = commands.add_parser("eval", help="field-level accuracy against labelled fixtures")
+    evaluate.add_argument(
+        "truth",
+        nargs="*",
+        type=Path,
+        metavar="TRUTH",
+        help="truth files, truth.jsonl or folders (default: tests/fixtures)",
+    )
+    evaluate.add_argument("--show", type=int, default=20, help="mismatches to list")
+
+    synth = commands.add_parser("synth", help="write generated (synthetic) letters and truth.jsonl")
+    synth.add_argument("--count", type=int, required=True)
+    synth.add_argument("--out", type=Path, required=True)
+    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--pdf-share", type=_share, default=0.0)
+    synth.add_argument("--noise-share", type=_share, default=0.0)
+
+    args = parser.parse_args(argv)
+    if args.command == "parse":
+        return run_parse(args.paths)
+    if args.command == "eval":
+        return run_eval(args.truth or DEFAULT_TRUTH, args.show)
+    return run_synth(args)
+
+
+def _share(value: str) -> float:
+    share = float(value)
+    if not 0.0 <= share <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return share
+
+
+def run_parse(paths: list[str]) -> int:
+    started = time.perf_counter()
+    letters = errors = warned = 0
+    out = sys.stdout
+    for document in iter_documents(paths):
+        if document.text is None:
+            record: dict = {"source": document.source, "error": document.error}
+        else:
+            try:
+                record = dict(parse_text(document.text, document.source))
+            except NotALetter as err:
+                record = {"source": document.source, "error": str(err)}
+        if "error" in record:
+            errors += 1
+            print(f"{record['source']}: {record['error']}", file=sys.stderr)
+        else:
+            letters += 1
+            warned += bool(record["warnings"])
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    seconds = time.perf_counter() - started
+    print(
+        f"parsed {letters} letters ({warned} with warnings), {errors} rejected, in {seconds:.2f} s",
+        file=sys.stderr,
+    )
+    return 1 if errors else 0
+
+
+def run_eval(truth: list[Path], show: int) -> int:
+    from etl.evaluate import evaluate
+
+    missing = [str(p) for p in truth if not p.exists()]
+    if missing:
+        print(f"no such truth file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    print(evaluate(truth).render(show))
+    return 0
+
+
+def run_synth(args: argparse.Namespace) -> int:
+    from etl.synth.generate import write_corpus
+
+    if args.count < 1:
+        print("--count must be at least 1", file=sys.stderr)
+        return 2
+    write_corpus(
+        args.count,
+        args.out,
+        seed=args.seed,
+        pdf_share=args.pdf_share,
+        noise_share=args.noise_share,
+        progress=_progress(args.count),
+    )
+    print(f"wrote {args.count} synthetic letters and truth.jsonl to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _progress(total: int):
+    interactive = sys.stderr.isatty()
+    step = max(1, total // 20)
+
+    def report(done: int) -> None:
+        if done == total or done % step == 0:
+            end = "\r" if interactive and done < total else "\n"
+            print(f"  {done}/{total} letters", end=end, file=sys.stderr, flush=True)
+
+    return report

@@ -1,0 +1,154 @@
+"""Files → letter text: plain text in any common encoding, PDFs with a text layer, zip archives
+and folders of them. Errors come back as values (one reason line per document), never raised,
+so one bad file never stops a batch."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2 as pdfium
+
+LETTER_SUFFIXES = (".txt", ".pdf", ".zip", ".text")
+MAX_BYTES = 50 * 1024 * 1024
+_CONTROL = set(range(0, 32)) - {9, 10, 12, 13}
+
+
+@dataclass(frozen=True)
+class Document:
+    source: str
+    text: str | None = None
+    error: str | None = None
+
+
+class ExtractError(ValueError):
+    """A document whose bytes cannot become letter text."""
+
+
+def iter_documents(paths: Iterable[str]) -> Iterator[Document]:
+    """Every letter under the given paths, in a stable order (folders sorted, zips in order)."""
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for file in sorted(_walk(path)):
+                yield from _from_file(file, str(file))
+        elif path.exists():
+            yield from _from_file(path, given)
+        else:
+            yield Document(given, error="no such file or folder")
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.lower().endswith(LETTER_SUFFIXES) and not name.startswith("."):
+                yield Path(root) / name
+
+
+def _from_file(path: Path, source: str) -> Iterator[Document]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            yield Document(source, error=f"oversized: {size / 1e6:.0f} MB (limit {MAX_BYTES // 2**20} MB)")
+            return
+        data = path.read_bytes()
+    except OSError as err:
+        yield Document(source, error=f"unreadable: {err.strerror or err}")
+        return
+    yield from documents_from_bytes(data, source)
+
+
+def documents_from_bytes(data: bytes, source: str) -> Iterator[Document]:
+    """One document, or every letter of a zip archive (recursively), from raw bytes."""
+    if data[:4] == b"PK\x03\x04" or (data[:4] == b"PK\x05\x06" and source.lower().endswith(".zip")):
+        yield from _zip_members(data, source)
+        return
+    try:
+        yield Document(source, text=bytes_to_text(data))
+    except ExtractError as err:
+        yield Document(source, error=str(err))
+
+
+def bytes_to_text(data: bytes) -> str:
+    if not data.strip():
+        raise ExtractError("empty file")
+    if data[:5] == b"%PDF-":
+        return pdf_text(data)
+    return decode_text(data)
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        if data[:3] == b"\xef\xbb\xbf":
+            data = data[3:]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+    sample = text[:4000]
+    if sample and sum(ord(c) in _CONTROL or c == "\ufffd" for c in sample) > len(sample) * 0.05:
+        raise ExtractError("undecodable: binary content, not text")
+    return text
+
+
+def pdf_text(data: bytes) -> str:
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as err:
+        raise ExtractError(f"corrupt PDF: {err}") from None
+    try:
+        pages = []
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            pages.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+    except pdfium.PdfiumError as err:
+        raise ExtractError(f"corrupt PDF: {err}") from None
+    finally:
+        document.close()
+    text = "\n".join(pages)
+    if not text.strip():
+        raise ExtractError("no text layer (scanned?)")
+    return text
+
+
+def _zip_members(data: bytes, source: str) -> Iterator[Document]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = [m for m in archive.infolist() if _is_letter_member(m)]
+    except (zipfile.BadZipFile, OSError) as err:
+        yield Document(source, error=f"corrupt zip archive: {err}")
+        return
+    with archive:
+        for member in members:
+            name = f"{source}!{member.filename}"
+            if member.file_size > MAX_BYTES:
+                yield Document(name, error=f"oversized: {member.file_size / 1e6:.0f} MB")
+                continue
+            try:
+                content = archive.read(member)
+            except (zipfile.BadZipFile, OSError, RuntimeError) as err:
+                yield Document(name, error=f"unreadable zip member: {err}")
+                continue
+            yield from documents_from_bytes(content, name)
+
+
+def _is_letter_member(member: zipfile.ZipInfo) -> bool:
+    name = member.filename
+    base = name.rsplit("/", 1)[-1]
+    return (
+        not member.is_dir()
+        and not name.startswith("__MACOSX/")
+        and not base.startswith(".")
+        and base.lower().endswith(LETTER_SUFFIXES)
+    )

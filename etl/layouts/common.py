@@ -1,0 +1,200 @@
+"""Pieces every layout shares: header dates, the case summary, reviewer credentials.
+
+All functions take normalised text and return plain values; a piece that cannot be read gives
+None (or an empty list) and the caller records a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cache
+from typing import TypedDict
+
+from etl import rules
+
+DATE = r"\d{1,2}\s*[/-]\s*\d{1,2}\s*[/-]\s*\d{2,4}"
+_DATE = re.compile(DATE)
+_HEADER_LABELS = {
+    "date_assigned": r"Date\s+Assigned",
+    "date_of_injury": r"Date\s+of\s+Injury",
+    "decision_date": r"Decision\s+Date|Dated",
+    "ur_denial_date": r"UR\s+Denial\s+Date",
+    "application_received": r"Application\s+Received",
+}
+_HEADER_TOKENS = re.compile(
+    "|".join(f"(?P<{key}>(?:{label})\\s*:)" for key, label in _HEADER_LABELS.items())
+    + f"|(?P<date>{DATE})"
+    + r"|(?P<stop>HOW THE IMR|DOCUMENTS REVIEWED|CLINICAL CASE SUMMARY|DEAR\b|Dear\b)",
+)
+_CASE_NUMBER = re.compile(r"\bCM\d{2}-\d{5,8}\b")
+_PRIORITY = re.compile(r"Priority\s*:\s*(Standard|Expedited|Regular|Urgent)", re.IGNORECASE)
+_AGE_GENDER = re.compile(
+    r"\b(\d{1,3})\s*-?\s*(?:year|yr)s?\s*-?\s*old\b[^.]{0,40}?\b(male|female|man|woman|gentleman|lady)\b",
+    re.IGNORECASE,
+)
+_AGE = re.compile(r"\b(\d{1,3})\s*-?\s*(?:year|yr)s?\s*-?\s*old\b", re.IGNORECASE)
+_GENDER = re.compile(r"\b(male|female|man|woman|gentleman|lady)\b", re.IGNORECASE)
+_GENDERS = {
+    "male": "male",
+    "man": "male",
+    "gentleman": "male",
+    "female": "female",
+    "woman": "female",
+    "lady": "female",
+}
+_INJURY_DATE = re.compile(
+    rf"(?:injury|injured|claim|accident)\b[^.]{{0,40}}?\b(?:on|of|from|dated)\s+({DATE})",
+    re.IGNORECASE,
+)
+_STATES_LINE = re.compile(r"State\(s\) of Licensure\s*:\s*(.*?)\s*(?=Certification|\Z)", re.S)
+_SPECIALTY_LINE = re.compile(
+    r"Certification\(s\)\s*/\s*Specialty\s*:\s*(.*?)\s*(?=CLINICAL CASE SUMMARY|\Z)", re.S
+)
+_PROSE_CREDENTIALS = re.compile(
+    r"Board[\s-]+Certified\s+in\s+(?P<specialties>.+?)"
+    r"(?:,?\s+and\s+(?:is\s+)?(?:licensed|has a license)\s+to\s+practice\s+in\s+(?P<states>[^.]+?))?\s*\.",
+    re.S | re.IGNORECASE,
+)
+_PROSE_STATES = re.compile(
+    r"(?:licensed|has a license)\s+to\s+practice\s+in\s+(?P<states>[^.]+?)\s*\.", re.IGNORECASE
+)
+_SUBSPECIALTY = re.compile(r",?\s*(?:and\s+)?(?:has a |with a )?sub-?specialty (?:certification )?in\s+")
+_LIST_SEPARATORS = re.compile(r"\s*(?:,|;|/|\band\b|&(?=\s*[A-Z][a-z]+\s*$))\s*")
+
+
+class Header(TypedDict):
+    case_number: str | None
+    date_of_injury: str | None
+    date_assigned: str | None
+    decision_date: str | None
+    ur_denial_date: str | None
+    application_received: str | None
+    priority: str | None
+
+
+def iso_date(text: str) -> str | None:
+    """ "10/20/2011", "10-13-16" → ISO; None when it is not a real date."""
+    parts = re.split(r"\s*[/-]\s*", text.strip())
+    if len(parts) != 3:
+        return None
+    month, day, year = (int(p) for p in parts)
+    if len(parts[2]) == 2:
+        year += 2000 if year < 70 else 1900
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def read_header(text: str, limit: int = 2500) -> Header:
+    """Header dates, read label by label; a date goes to the oldest label still waiting for one,
+    which keeps values right when the PDF put them a line after their labels."""
+    head = text[:limit]
+    dates: dict[str, str | None] = dict.fromkeys(_HEADER_LABELS)
+    waiting: list[str] = []
+    for token in _HEADER_TOKENS.finditer(head):
+        kind = token.lastgroup
+        if kind == "stop":
+            break
+        if kind == "date":
+            if waiting:
+                dates[waiting.pop(0)] = iso_date(token.group())
+        elif kind and dates[kind] is None and kind not in waiting:
+            waiting.append(kind)
+    case = _CASE_NUMBER.search(head)
+    priority = _PRIORITY.search(head)
+    return Header(
+        case_number=case.group() if case else None,
+        priority=_priority(priority.group(1)) if priority else None,
+        **dates,  # type: ignore[typeddict-item]
+    )
+
+
+def _priority(word: str) -> str:
+    return "Expedited" if word.lower() in ("expedited", "urgent") else "Standard"
+
+
+def patient(summary: str) -> tuple[int | None, str | None]:
+    """Age and gender from the first "48 year old male" of the case summary."""
+    both = _AGE_GENDER.search(summary)
+    if both:
+        return int(both.group(1)), _GENDERS[both.group(2).lower()]
+    age = _AGE.search(summary)
+    gender = _GENDER.search(summary[:400])
+    return (int(age.group(1)) if age else None, _GENDERS[gender.group(1).lower()] if gender else None)
+
+
+def injury_date(summary: str) -> str | None:
+    match = _INJURY_DATE.search(summary)
+    return iso_date(match.group(1)) if match else None
+
+
+def states(phrase: str) -> tuple[list[str], list[str]]:
+    """USPS codes of "California,North Carolina"; the names it could not read."""
+    codes, unknown = [], []
+    table = rules.states()
+    for name in _LIST_SEPARATORS.split(" ".join(phrase.split())):
+        name = name.strip(" .")
+        if not name:
+            continue
+        code = table.get(name.lower())
+        if code:
+            codes.append(code)
+        else:
+            unknown.append(name)
+    return codes, unknown
+
+
+def listed_credentials(text: str) -> tuple[list[str], list[str], list[str]]:
+    """2015+ "State(s) of Licensure:" and "Certification(s)/Specialty:" lines."""
+    states_match = _STATES_LINE.search(text)
+    specialty_match = _SPECIALTY_LINE.search(text)
+    codes, unknown = states(states_match.group(1)) if states_match else ([], [])
+    specialties = []
+    if specialty_match:
+        flat = " ".join(specialty_match.group(1).split())
+        specialties = [s.strip(" .") for s in re.split(r"\s*[,;]\s*", flat) if s.strip(" .")]
+    return codes, specialties, unknown
+
+
+def prose_credentials(text: str) -> tuple[list[str], list[str], list[str]]:
+    """2013–14 prose: "is Board Certified in X, has a subspecialty in Y and is licensed to practice
+    in California and Texas." Specialty names are found from the specialty rule file, so names
+    that contain "and" ("Physical Medicine and Rehabilitation") stay whole."""
+    match = _PROSE_CREDENTIALS.search(text)
+    if not match:
+        state_match = _PROSE_STATES.search(text)
+        codes, unknown = states(state_match.group("states")) if state_match else ([], [])
+        return codes, [], unknown
+    phrase = " ".join(match.group("specialties").split())
+    phrase = _SUBSPECIALTY.sub(", ", phrase)
+    codes, unknown = states(match.group("states")) if match.group("states") else ([], [])
+    return codes, split_specialties(phrase), unknown
+
+
+def split_specialties(phrase: str) -> list[str]:
+    found = [m.group(0) for m in _specialty_pattern().finditer(phrase)]
+    if found:
+        return found
+    return [p for p in _LIST_SEPARATORS.split(phrase) if p]
+
+
+@cache
+def _specialty_pattern() -> re.Pattern[str]:
+    names = sorted(rules.specialties(), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.IGNORECASE)
+
+
+def section(text: str, start: str, ends: tuple[str, ...]) -> str:
+    """The text after the heading `start` up to the first of `ends` (empty when absent)."""
+    begin = re.search(start, text)
+    if not begin:
+        return ""
+    rest = text[begin.end() :]
+    stops = [m.start() for end in ends if (m := re.search(end, rest))]
+    return rest[: min(stops)] if stops else rest
+
+
+def collapse(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,66 @@
+"""Letter text → contract record: normalise, recognise the layout, read it, then cite and classify.
+
+Pure: no I/O, so the same function serves `parse`, `refresh` and `eval`, in any process.
+"""
+
+from __future__ import annotations
+
+from etl.citations import parse_guidelines
+from etl.classify import classify
+from etl.layouts import detect
+from etl.layouts.base import RawItem
+from etl.layouts.unknown import NotALetter
+from etl.normalise import normalise
+from etl.records import Item, Letter, doc_id
+
+MIN_LETTER_CHARACTERS = 200
+
+__all__ = ["NotALetter", "parse_text"]
+
+
+def parse_text(text: str, source: str) -> Letter:
+    """The record of one letter; raises NotALetter for anything that is not a determination."""
+    clean = normalise(text)
+    if len(clean) < MIN_LETTER_CHARACTERS:
+        raise NotALetter("not an IMR determination: too little text" if clean else "empty document")
+    layout = detect(clean)
+    result = layout.parse(clean)
+    warnings = list(result["warnings"])
+    items = [_item(raw, warnings) for raw in result["items"]]
+    if not items:
+        warnings.append("no disputed items found")
+    header = result["header"]
+    return Letter(
+        source=source,
+        doc_id=doc_id(clean),
+        format=layout.FORMAT,
+        case_number=header["case_number"],
+        date_of_injury=header["date_of_injury"],
+        date_assigned=header["date_assigned"],
+        decision_date=header["decision_date"],
+        ur_denial_date=header["ur_denial_date"],
+        application_received=header["application_received"],
+        priority=header["priority"],
+        patient_age=result["patient_age"],
+        patient_gender=result["patient_gender"],
+        reviewer_states=result["reviewer_states"],
+        reviewer_specialties=result["reviewer_specialties"],
+        items=items,
+        warnings=warnings,
+    )
+
+
+def _item(raw: RawItem, warnings: list[str]) -> Item:
+    classification = classify(raw["treatment"])
+    if classification is None:
+        warnings.append(f"treatment not classified: {raw['treatment'][:80]!r}")
+    return Item(
+        treatment=raw["treatment"],
+        original_request=raw["original_request"],
+        decision=raw["decision"],  # type: ignore[typeddict-item]
+        category=classification.category if classification else "Other",
+        subcategory=classification.subcategory if classification else None,
+        reviewer_guidelines=parse_guidelines(raw["reviewer_paragraph"]),
+        claims_guidelines=parse_guidelines(raw["claims_paragraph"]),
+        rationale=raw["rationale"],
+    )

@@ -1,0 +1,83 @@
+"""The parse contract in code (`../shared/contract/parse-output.md`).
+
+Records are TypedDicts so they serialise to the contract's JSON as they are, and so the
+same dicts flow from worker processes to the loader without conversion.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Literal, TypedDict
+
+Decision = Literal["upheld", "overturned"]
+
+CATEGORIES = (
+    "Pharmaceuticals",
+    "Diagnostic Testing",
+    "Rehabilitation",
+    "DMEPOS",
+    "Injections",
+    "Surgery",
+    "Evaluation & Management",
+    "Behavioral & Mental Health",
+    "Programs",
+    "Home Health",
+    "Transportation",
+    "Other",
+)
+
+SOURCES = ("MTUS", "ODG", "ACOEM", "Other")
+
+
+class Citation(TypedDict):
+    text: str
+    source: str
+    document: str | None
+    year: int | None
+    section: str | None
+    pages: list[str]
+
+
+class Item(TypedDict):
+    treatment: str
+    original_request: str | None
+    decision: Decision | None
+    category: str
+    subcategory: str | None
+    reviewer_guidelines: list[Citation]
+    claims_guidelines: list[Citation]
+    rationale: str | None
+
+
+class Letter(TypedDict):
+    source: str
+    doc_id: str
+    format: str
+    case_number: str | None
+    date_of_injury: str | None
+    date_assigned: str | None
+    decision_date: str | None
+    ur_denial_date: str | None
+    application_received: str | None
+    priority: str | None
+    patient_age: int | None
+    patient_gender: str | None
+    reviewer_states: list[str]
+    reviewer_specialties: list[str]
+    items: list[Item]
+    warnings: list[str]
+
+
+class Rejection(TypedDict):
+    source: str
+    error: str
+
+
+LETTER_KEYS = tuple(Letter.__annotations__)
+ITEM_KEYS = tuple(Item.__annotations__)
+CITATION_KEYS = tuple(Citation.__annotations__)
+
+
+def doc_id(clean_text: str) -> str:
+    """Content hash of the normalised text, so noise and file names do not change identity."""
+    return hashlib.sha256(" ".join(clean_text.split()).encode()).hexdigest()[:16]

@@ -1,0 +1,85 @@
+"""The analyst-editable rule files beside this module, loaded once per process.
+
+Each CSV is plain data: add a drug, a keyword, a specialty spelling or a guideline alias there,
+not in code. `tests/etl/test_rules.py` checks every file loads and names only contract values.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+RULES_DIR = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class TreatmentRule:
+    keyword: str
+    category: str
+    subcategory: str | None
+    priority: int
+    prefix: bool
+
+
+@dataclass(frozen=True)
+class Drug:
+    name: str
+    generic: str
+    group: str
+
+
+@dataclass(frozen=True)
+class GuidelineAlias:
+    alias: str
+    document: str
+    family: str
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (RULES_DIR / name).open(newline="", encoding="utf-8") as handle:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+@cache
+def treatment_rules() -> tuple[TreatmentRule, ...]:
+    return tuple(
+        TreatmentRule(
+            keyword=row["keyword"].lower().rstrip("*"),
+            category=row["category"],
+            subcategory=row["subcategory"] or None,
+            priority=int(row["priority"]),
+            prefix=row["keyword"].endswith("*"),
+        )
+        for row in _rows("treatments.csv")
+    )
+
+
+@cache
+def drugs() -> dict[str, Drug]:
+    return {
+        row["name"].lower(): Drug(row["name"].lower(), row["generic"], row["group"])
+        for row in _rows("drugs.csv")
+    }
+
+
+@cache
+def states() -> dict[str, str]:
+    """State name (lower case) or USPS code → USPS code."""
+    table = {row["name"].lower(): row["code"] for row in _rows("states.csv")}
+    table.update({code.lower(): code for code in list(table.values())})
+    return table
+
+
+@cache
+def specialties() -> dict[str, str]:
+    """Spelling variant (lower case) → canonical specialty name."""
+    return {row["variant"].lower(): row["canonical"] for row in _rows("specialties.csv")}
+
+
+@cache
+def guideline_aliases() -> tuple[GuidelineAlias, ...]:
+    """Longest alias first, so "Low Back Complaints" wins over "Low Back"."""
+    rows = [GuidelineAlias(r["alias"], r["document"], r["family"]) for r in _rows("guidelines.csv")]
+    return tuple(sorted(rows, key=lambda a: -len(a.alias)))

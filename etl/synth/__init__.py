@@ -1,0 +1,1 @@
+"""Synthetic letters: realistic, reproducible and labelled as synthetic."""
