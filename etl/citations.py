@@ -41,7 +41,10 @@ _QUALIFIER = re.compile(
 )
 _CHAPTER_LIST = re.compile(r"^(?P<sep>\s*[,;]\s*|\s+and\s+)")
 _CHAPTER_FOLLOWER = re.compile(r"^(?:$|[\s,.;:/(\-–]|\s*(?:chapters?|sections?)\b)", re.IGNORECASE)
-_YEAR_AFTER = re.compile(r"^[\s,]*\(?((?:19|20)\d{2})\)?(?![\d/])")
+_YEAR_AFTER = re.compile(
+    r"^[\s,]*(?:\((?=[^()]*(?:ACOEM|Edition))[^()]*?\(?((?:19|20)\d{2})\)?[^()]*\)"
+    r"|\(?((?:19|20)\d{2})\)?(?![\d/]))"
+)
 _SECTIONS = re.compile(r"Section\(s\):\s*", re.IGNORECASE)
 _PAGES = re.compile(
     r"[\s,;]*\b(?:Page\(s\):?|pages?|pp\.?|p\.)\s*(?P<pages>\d+(?:\s*[-–]\s*\d+)?"
@@ -161,7 +164,7 @@ def _citation(piece: _Piece, source: str) -> Citation:
     year = piece.year
     year_match = _YEAR_AFTER.match(rest) if document else None
     if year_match:
-        year = int(year_match.group(1))
+        year = int(year_match.group(1) or year_match.group(2))
         rest = rest[year_match.end() :]
     pages: list[str] = []
     pages_match = _PAGES.search(rest)

@@ -10,74 +10,84 @@ from __future__ import annotations
 
 import re
 
-_CHARACTERS = str.maketrans(
-    {
-        "\ufb00": "ff",
-        "\ufb01": "fi",
-        "\ufb02": "fl",
-        "\ufb03": "ffi",
-        "\ufb04": "ffl",
-        "\ufb05": "st",
-        "\ufb06": "st",
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2033": '"',
-        "\u00a0": " ",
-        "\u2007": " ",
-        "\u2009": " ",
-        "\u202f": " ",
-        "\u200b": "",
-        "\u00ad": "",
-        "\ufeff": "",
-        "\ufffe": "-",
-        "\u2010": "-",
-        "\u2011": "-",
-        "\t": " ",
-        "\f": "\n",
-        "\r": "\n",
-        "\v": "\n",
-    }
-)
+_CHARACTERS = {
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u2032": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u2033": '"',
+    "\u00a0": " ",
+    "\u2007": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\u200b": "",
+    "\u00ad": "",
+    "\ufeff": "",
+    "\ufffe": "-",
+    "\u2010": "-",
+    "\u2011": "-",
+}
 
-_PAGE_FOOTER = re.compile(r"^(?:Page \d+ of \d+|Page \d+|- \d+ -)$", re.IGNORECASE)
-_CASE_NUMBER_LINE = re.compile(r"^(?:(?:IMR )?Case (?:Number|No\.?):? ?)?(CM\d{2}-\d{5,8})$", re.IGNORECASE)
-_CASE_NUMBER = re.compile(r"CM\d{2}-\d{5,8}")
-_SPACES = re.compile(r" {2,}")
-_HYPHENATED = re.compile(r"([a-z]+)-\n([a-z]+)")
+_SPACES = re.compile(r"[ \t]{2,}|\t")
+_PAGE_FOOTER = re.compile(r"\n(?:Page \d+ of \d+|Page \d+|- \d+ -)(?=\n)", re.IGNORECASE)
+_CASE_NUMBER_LINE = re.compile(r"\n(?:(?:IMR )?Case (?:Number|No\.?):? ?)?(CM\d{2}-\d{5,8})(?=\n)")
 
 
 def normalise(text: str) -> str:
-    """Return the letter text with extraction noise removed, one stripped line per text line."""
-    text = text.replace("\r\n", "\n").translate(_CHARACTERS)
-    lines: list[str] = []
-    seen_case_numbers: set[str] = set()
-    for raw in text.split("\n"):
-        line = _SPACES.sub(" ", raw).strip()
-        if not line or _PAGE_FOOTER.match(line):
-            continue
-        page_top = _CASE_NUMBER_LINE.match(line)
-        if page_top and page_top.group(1).upper() in seen_case_numbers:
-            continue
-        if "CM" in line:
-            seen_case_numbers.update(n.upper() for n in _CASE_NUMBER.findall(line))
-        lines.append(line)
-    return _join_hyphenated("\n".join(lines))
+    """Return the letter text with extraction noise removed, one stripped line per text line.
+
+    Written with `str.replace` and guarded regexes: this runs on every letter of a refresh."""
+    if not text.isascii():
+        for odd, plain in _CHARACTERS.items():
+            if odd in text:
+                text = text.replace(odd, plain)
+    for line_break in ("\r\n", "\r", "\f", "\v"):
+        if line_break in text:
+            text = text.replace(line_break, "\n")
+    if "  " in text or "\t" in text:
+        text = _SPACES.sub(" ", text)
+    text = "\n" + text.replace(" \n", "\n").replace("\n ", "\n") + "\n"
+    while "\n\n" in text:
+        text = text.replace("\n\n", "\n")
+    if "\nPage " in text or "\n- " in text:
+        text = _PAGE_FOOTER.sub("", text)
+    if text.count("CM") > 1:
+        text = _CASE_NUMBER_LINE.sub(lambda m: _page_top(m, text), text)
+    return _join_hyphenated(text.strip(" \n"))
+
+
+def _page_top(match: re.Match[str], text: str) -> str:
+    """A line holding only a case number already named above is a repeated page top: drop it."""
+    return "" if text.find(match.group(1)) < match.start(1) else match.group(0)
 
 
 def _join_hyphenated(text: str) -> str:
     """Undo a word split at a line end ("medi-\\ncally"), unless the letter writes it hyphenated."""
-    if "-\n" not in text:
-        return text
-
-    def join(match: re.Match[str]) -> str:
-        head, tail = match.group(1), match.group(2)
-        if f"{head}-{tail}" in text:
-            return f"{head}-{tail}"
-        return f"{head}{tail}"
-
-    return _HYPHENATED.sub(join, text)
+    parts: list[str] = []
+    start = 0
+    at = text.find("-\n")
+    while at != -1:
+        word_start = at
+        while word_start > 0 and "a" <= text[word_start - 1] <= "z":
+            word_start -= 1
+        word_end = at + 2
+        while word_end < len(text) and "a" <= text[word_end] <= "z":
+            word_end += 1
+        if word_start < at and word_end > at + 2:
+            head, tail = text[word_start:at], text[at + 2 : word_end]
+            hyphenated = f"{head}-{tail}" in text
+            parts.append(text[start:at] + ("-" if hyphenated else ""))
+            start = at + 2
+        at = text.find("-\n", at + 2)
+    parts.append(text[start:])
+    return "".join(parts)

@@ -79,5 +79,6 @@ CITATION_KEYS = tuple(Citation.__annotations__)
 
 
 def doc_id(clean_text: str) -> str:
-    """Content hash of the normalised text, so noise and file names do not change identity."""
-    return hashlib.sha256(" ".join(clean_text.split()).encode()).hexdigest()[:16]
+    """Content hash of the normalised text (line breaks as spaces), so extraction noise, line
+    wrapping and file names do not change a letter's identity."""
+    return hashlib.sha256(clean_text.replace("\n", " ").encode()).hexdigest()[:16]

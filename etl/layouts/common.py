@@ -7,6 +7,7 @@ None (or an empty list) and the caller records a warning.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import TypedDict
@@ -27,6 +28,7 @@ _HEADER_TOKENS = re.compile(
     + f"|(?P<date>{DATE})"
     + r"|(?P<stop>HOW THE IMR|DOCUMENTS REVIEWED|CLINICAL CASE SUMMARY|DEAR\b|Dear\b)",
 )
+_HEADER_ENDS = ("HOW THE IMR", "DOCUMENTS REVIEWED", "CLINICAL CASE SUMMARY", "DEAR ", "Dear ")
 _CASE_NUMBER = re.compile(r"\bCM\d{2}-\d{5,8}\b")
 _PRIORITY = re.compile(r"Priority\s*:\s*(Standard|Expedited|Regular|Urgent)", re.IGNORECASE)
 _AGE_GENDER = re.compile(
@@ -63,6 +65,29 @@ _SUBSPECIALTY = re.compile(r",?\s*(?:and\s+)?(?:has a |with a )?sub-?specialty (
 _LIST_SEPARATORS = re.compile(r"\s*(?:,|;|/|\band\b|&(?=\s*[A-Z][a-z]+\s*$))\s*")
 
 
+@dataclass(frozen=True)
+class Label:
+    kind: str
+    start: int
+    end: int
+
+
+def find_labels(flat: str, phrases: dict[str, tuple[str, ...]], start: int = 0) -> list[Label]:
+    """Every occurrence of the given literal phrases, in text order.
+
+    `flat` is the normalised text with line breaks turned into spaces (same length, so positions
+    hold in the original); plain `str.find` is ten times faster here than a regex alternation.
+    """
+    labels = []
+    for kind, variants in phrases.items():
+        for phrase in variants:
+            at = flat.find(phrase, start)
+            while at != -1:
+                labels.append(Label(kind, at, at + len(phrase)))
+                at = flat.find(phrase, at + len(phrase))
+    return sorted(labels, key=lambda label: label.start)
+
+
 class Header(TypedDict):
     case_number: str | None
     date_of_injury: str | None
@@ -90,7 +115,8 @@ def iso_date(text: str) -> str | None:
 def read_header(text: str, limit: int = 2500) -> Header:
     """Header dates, read label by label; a date goes to the oldest label still waiting for one,
     which keeps values right when the PDF put them a line after their labels."""
-    head = text[:limit]
+    ends = [at for stop in _HEADER_ENDS if (at := text.find(stop, 0, limit)) != -1]
+    head = text[: min(ends, default=limit)]
     dates: dict[str, str | None] = dict.fromkeys(_HEADER_LABELS)
     waiting: list[str] = []
     for token in _HEADER_TOKENS.finditer(head):

@@ -15,13 +15,13 @@ _MARKERS = re.compile(
     r"IMR ISSUES,\s+DECISIONS\s+AND\s+RATIONALES|MAXIMUS\s+guideline\s*:|"
     r"Claims\s+Administrator\s+guideline\s*:"
 )
-_LABELS = re.compile(
-    r"(?P<claims>Claims\s+Administrator\s+guideline\s*:)|(?P<reviewer>MAXIMUS\s+guideline\s*:)|"
-    r"(?P<rationale>Decision\s+rationale\s*:)"
-)
-_ITEMS_START = re.compile(
-    r"set\s+forth\s+below\s*:|IMR ISSUES,\s+DECISIONS\s+AND\s+RATIONALES", re.IGNORECASE
-)
+_LABELS = {
+    "claims": ("Claims Administrator guideline:", "Claims Administrator Guideline:"),
+    "reviewer": ("MAXIMUS guideline:", "MAXIMUS Guideline:"),
+    "rationale": ("Decision rationale:", "Decision Rationale:"),
+}
+_LABEL_ORDER = ("claims", "reviewer", "rationale")
+_ITEMS_START = ("set forth below:", "IMR ISSUES, DECISIONS AND RATIONALES")
 _OUTCOME = re.compile(r":?\s*\b(Upheld|Overturned)\s*$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\n")
 _MODIFIED = re.compile(
@@ -36,6 +36,7 @@ _HEAD_SENTENCE = re.compile(
     r"original\s+request\s+IMR\s+eligible|modified\s+by\s+the\s+Claims\s+Administrator)\s*[.!?]$",
     re.IGNORECASE,
 )
+_HEAD_LIMIT = 600
 _NECESSITY = re.compile(r"medically\s+necessary[^.\n]*\.?", re.IGNORECASE)
 
 
@@ -67,49 +68,43 @@ def parse(text: str) -> LayoutResult:
 
 
 def _items(text: str, warnings: list[str]) -> list[RawItem]:
-    starts = list(_ITEMS_START.finditer(text))
-    start_match = starts[-1] if starts else None
-    labels = list(_LABELS.finditer(text))
-    if start_match is not None:
-        labels = [m for m in labels if m.start() >= start_match.end()]
-    groups = _group_labels(labels)
+    flat = text.replace("\n", " ")
+    cursor = max((at + len(p) for p in _ITEMS_START if (at := flat.find(p)) != -1), default=0)
+    groups = _group_labels(common.find_labels(flat, _LABELS, cursor))
     items: list[RawItem] = []
-    cursor = start_match.end() if start_match is not None else 0
     for index, group in enumerate(groups):
         first = group[0]
-        gap = text[cursor : first.start()]
+        gap = text[cursor : first.start]
         if index > 0:
             rationale, head = _split_rationale_and_head(gap)
             items[-1]["rationale"] = common.collapse(rationale) or None
         else:
             head = gap
         items.append(_item(head, group, text, warnings))
-        cursor = group[-1].end()
+        cursor = group[-1].end
     if items:
         tail = text[cursor:]
         items[-1]["rationale"] = common.collapse(tail) or None
     return items
 
 
-def _group_labels(labels: list[re.Match[str]]) -> list[list[re.Match[str]]]:
-    """One group per item: a label of a kind already in the current group starts the next item."""
-    groups: list[list[re.Match[str]]] = []
+def _group_labels(labels: list[common.Label]) -> list[list[common.Label]]:
+    """One group per item: a label that cannot follow the current group's last starts the next."""
+    groups: list[list[common.Label]] = []
     for label in labels:
-        kinds = {m.lastgroup for m in groups[-1]} if groups else set()
-        order = ("claims", "reviewer", "rationale")
-        current_last = max((order.index(k) for k in kinds), default=-1)
-        if not groups or label.lastgroup in kinds or order.index(label.lastgroup) < current_last:
+        rank = _LABEL_ORDER.index(label.kind)
+        if not groups or rank <= _LABEL_ORDER.index(groups[-1][-1].kind):
             groups.append([label])
         else:
             groups[-1].append(label)
     return groups
 
 
-def _item(head: str, group: list[re.Match[str]], text: str, warnings: list[str]) -> RawItem:
+def _item(head: str, group: list[common.Label], text: str, warnings: list[str]) -> RawItem:
     paragraphs = {"claims": "", "reviewer": ""}
     for label, following in pairwise(group):
-        if label.lastgroup in paragraphs:
-            paragraphs[label.lastgroup] = text[label.end() : following.start()]
+        if label.kind in paragraphs:
+            paragraphs[label.kind] = text[label.end : following.start]
     treatment, original, decision = _head(head)
     if decision is None:
         warnings.append(f"no decision read for item: {treatment[:80]!r}")
@@ -128,7 +123,7 @@ def _item(head: str, group: list[re.Match[str]], text: str, warnings: list[str])
 def _head(head: str) -> tuple[str, str | None, str | None]:
     """ "X was the original request. … The remaining … portion …, Y is: Upheld" → (Y, X, upheld)."""
     head = head.strip()
-    outcome = _OUTCOME.search(head)
+    outcome = _outcome(head)
     decision = None
     if outcome:
         decision = "upheld" if outcome.group(1).lower() == "upheld" else "overturned"
@@ -142,22 +137,25 @@ def _head(head: str) -> tuple[str, str | None, str | None]:
 
 
 def _split_rationale_and_head(gap: str) -> tuple[str, str]:
-    """The previous item's rationale ends at the last line that closes a sentence; the next
+    """The previous item's rationale ends at the last line that closes a sentence, unless that
+    sentence belongs to a modified request's head ("… was the original request."); the next
     treatment (possibly wrapped over lines) follows."""
     body = gap.rstrip()
-    outcome = _OUTCOME.search(body)
-    search_end = outcome.start() if outcome else len(body)
-    ends = [
-        m.end()
-        for m in _SENTENCE_END.finditer(body, 0, search_end + 1)
-        if not _HEAD_SENTENCE.search(body, 0, m.start() + 1)
-    ]
-    if ends:
-        cut = ends[-1]
-        if search_end - cut < 600:
-            return body[:cut], body[cut:]
-    necessity = list(_NECESSITY.finditer(body, 0, search_end))
+    outcome = _outcome(body)
+    head_end = outcome.start() if outcome else len(body)
+    for end in reversed(
+        [m.end() for m in _SENTENCE_END.finditer(body, max(0, head_end - _HEAD_LIMIT), head_end + 1)]
+    ):
+        if not _HEAD_SENTENCE.search(body[max(0, end - 80) : end].rstrip("\n")):
+            return body[:end], body[end:]
+    necessity = list(_NECESSITY.finditer(body, 0, head_end))
     if necessity:
         cut = necessity[-1].end()
         return body[:cut], body[cut:]
     return "", body
+
+
+def _outcome(head: str) -> re.Match[str] | None:
+    """ ": Upheld" at the very end of a head; searched in the tail only (heads can be long)."""
+    tail_start = max(0, len(head) - 20)
+    return _OUTCOME.search(head, tail_start)
