@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from etl import rules
 from etl.records import Citation
@@ -60,6 +60,9 @@ _MTUS_PREFIX = re.compile(r"^(?:the\s+)?(?:CA\s+|California\s+)?MTUS\s*(?:\(\w+\
 _OTHER_GUIDELINE = re.compile(
     r"^and (?:the )?(?:Official Disability Guidelines|ODG|ACOEM)(?: \((?:ODG|ACOEM)\))?$"
 )
+_IN_MTUS = re.compile(r"(?<!not )part of the (?:MTUS|Medical Treatment Utilization)")
+_PAGE_LIST = re.compile(r",|\band\b|&")
+_WRAPPED = re.compile(r"\((.*)\)")
 _EDGE = " ,;:-–/."
 
 
@@ -71,8 +74,22 @@ class _Piece:
 
 
 def parse_guidelines(paragraph: str) -> list[Citation]:
-    """Citations of one guideline paragraph; boilerplate without a guideline gives none."""
-    flat = " ".join(paragraph.split())
+    """Citations of one guideline paragraph; boilerplate without a guideline gives none.
+
+    Letters repeat the same guideline sentences endlessly, so results are cached by text
+    (each call gets its own copies)."""
+    return [
+        Citation(**{**citation, "pages": list(citation["pages"])})
+        for citation in _parse_flat(" ".join(paragraph.split()))
+    ]
+
+
+@lru_cache(maxsize=8192)
+def _parse_flat(flat: str) -> tuple[Citation, ...]:
+    return tuple(_parse(flat))
+
+
+def _parse(flat: str) -> list[Citation]:
     if _DECISION_BASED_ON.search(flat):
         return [
             citation
@@ -100,7 +117,7 @@ def _sentence_citations(sentence: str) -> list[Citation]:
 def _prose_citation(match: re.Match[str]) -> Citation:
     sentence = match.group(0).strip()
     body = _MTUS_CLAUSE.sub("", match.group("body").strip()).strip()
-    in_mtus = re.search(r"(?<!not )part of the (?:MTUS|Medical Treatment Utilization)", sentence)
+    in_mtus = _IN_MTUS.search(sentence)
     if in_mtus or _MTUS_PREFIX.match(body):
         return _citation(_Piece(sentence, _MTUS_PREFIX.sub("", body)), "MTUS")
     source = _non_mtus_source(body)
@@ -170,8 +187,8 @@ def _citation(piece: _Piece, source: str) -> Citation:
     pages_match = _PAGES.search(rest)
     if pages_match:
         pages = [
-            re.sub(r"\s+", "", p).replace("–", "-")
-            for p in re.split(r",|\band\b|&", pages_match.group("pages"))
+            "".join(p.split()).replace("–", "-")
+            for p in _PAGE_LIST.split(pages_match.group("pages"))
             if p.strip()
         ]
         rest = rest[: pages_match.start()] + rest[pages_match.end() :]
@@ -209,7 +226,7 @@ def _document(body: str, source: str) -> tuple[str | None, str]:
 def _clean_section(rest: str) -> str | None:
     rest = " ".join(rest.split()).strip(_EDGE)
     rest = _OTHER_GUIDELINE.sub("", rest)
-    unwrapped = re.fullmatch(r"\((.*)\)", rest)
+    unwrapped = _WRAPPED.fullmatch(rest)
     if unwrapped and unwrapped.group(1).count("(") == unwrapped.group(1).count(")"):
         rest = unwrapped.group(1).strip(_EDGE)
     return rest or None

@@ -129,6 +129,9 @@ def _zip_members(data: bytes, source: str) -> Iterator[Document]:
     except (zipfile.BadZipFile, OSError) as err:
         yield Document(source, error=f"corrupt zip archive: {err}")
         return
+    if not members:
+        yield Document(source, error="zip archive holds no letters (.txt, .pdf or .zip)")
+        return
     with archive:
         for member in members:
             name = f"{source}!{member.filename}"

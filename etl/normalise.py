@@ -38,7 +38,9 @@ _CHARACTERS = {
     "\u2011": "-",
 }
 
-_SPACES = re.compile(r"[ \t]{2,}|\t")
+_LINE_END_HYPHEN = re.compile(r"-\n(?=[a-z])")
+_WORD_END = re.compile(r"[a-z]+\Z")
+_WORD_START = re.compile(r"[a-z]+")
 _PAGE_FOOTER = re.compile(r"\n(?:Page \d+ of \d+|Page \d+|- \d+ -)(?=\n)", re.IGNORECASE)
 _CASE_NUMBER_LINE = re.compile(r"\n(?:(?:IMR )?Case (?:Number|No\.?):? ?)?(CM\d{2}-\d{5,8})(?=\n)")
 
@@ -54,9 +56,11 @@ def normalise(text: str) -> str:
     for line_break in ("\r\n", "\r", "\f", "\v"):
         if line_break in text:
             text = text.replace(line_break, "\n")
-    if "  " in text or "\t" in text:
-        text = _SPACES.sub(" ", text)
-    text = "\n" + text.replace(" \n", "\n").replace("\n ", "\n") + "\n"
+    if "\t" in text:
+        text = text.replace("\t", " ")
+    while "  " in text:
+        text = text.replace("  ", " ")
+    text = ("\n" + text + "\n").replace(" \n", "\n").replace("\n ", "\n")
     while "\n\n" in text:
         text = text.replace("\n\n", "\n")
     if "\nPage " in text or "\n- " in text:
@@ -73,21 +77,18 @@ def _page_top(match: re.Match[str], text: str) -> str:
 
 def _join_hyphenated(text: str) -> str:
     """Undo a word split at a line end ("medi-\\ncally"), unless the letter writes it hyphenated."""
+    if "-\n" not in text:
+        return text
     parts: list[str] = []
     start = 0
-    at = text.find("-\n")
-    while at != -1:
-        word_start = at
-        while word_start > 0 and "a" <= text[word_start - 1] <= "z":
-            word_start -= 1
-        word_end = at + 2
-        while word_end < len(text) and "a" <= text[word_end] <= "z":
-            word_end += 1
-        if word_start < at and word_end > at + 2:
-            head, tail = text[word_start:at], text[at + 2 : word_end]
-            hyphenated = f"{head}-{tail}" in text
-            parts.append(text[start:at] + ("-" if hyphenated else ""))
-            start = at + 2
-        at = text.find("-\n", at + 2)
+    for split in _LINE_END_HYPHEN.finditer(text):
+        at = split.start()
+        head = _WORD_END.search(text, max(0, at - 40), at)
+        if head is None:
+            continue
+        tail = _WORD_START.match(text, at + 2)
+        keep_hyphen = f"{head.group()}-{tail.group()}" in text
+        parts.append(text[start:at] + ("-" if keep_hyphen else ""))
+        start = at + 2
     parts.append(text[start:])
     return "".join(parts)

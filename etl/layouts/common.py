@@ -15,7 +15,8 @@ from typing import TypedDict
 from etl import rules
 
 DATE = r"\d{1,2}\s*[/-]\s*\d{1,2}\s*[/-]\s*\d{2,4}"
-_DATE = re.compile(DATE)
+_DATE_PARTS = re.compile(r"\s*[/-]\s*")
+_SPECIALTY_LIST = re.compile(r"\s*[,;]\s*")
 _HEADER_LABELS = {
     "date_assigned": r"Date\s+Assigned",
     "date_of_injury": r"Date\s+of\s+Injury",
@@ -100,7 +101,7 @@ class Header(TypedDict):
 
 def iso_date(text: str) -> str | None:
     """ "10/20/2011", "10-13-16" → ISO; None when it is not a real date."""
-    parts = re.split(r"\s*[/-]\s*", text.strip())
+    parts = _DATE_PARTS.split(text.strip())
     if len(parts) != 3:
         return None
     month, day, year = (int(p) for p in parts)
@@ -115,7 +116,8 @@ def iso_date(text: str) -> str | None:
 def read_header(text: str, limit: int = 2500) -> Header:
     """Header dates, read label by label; a date goes to the oldest label still waiting for one,
     which keeps values right when the PDF put them a line after their labels."""
-    ends = [at for stop in _HEADER_ENDS if (at := text.find(stop, 0, limit)) != -1]
+    flat = text[:limit].replace("\n", " ")
+    ends = [at for stop in _HEADER_ENDS if (at := flat.find(stop)) != -1]
     head = text[: min(ends, default=limit)]
     dates: dict[str, str | None] = dict.fromkeys(_HEADER_LABELS)
     waiting: list[str] = []
@@ -174,13 +176,14 @@ def states(phrase: str) -> tuple[list[str], list[str]]:
 
 def listed_credentials(text: str) -> tuple[list[str], list[str], list[str]]:
     """2015+ "State(s) of Licensure:" and "Certification(s)/Specialty:" lines."""
-    states_match = _STATES_LINE.search(text)
-    specialty_match = _SPECIALTY_LINE.search(text)
+    flat = text.replace("\n", " ")
+    states_match = _STATES_LINE.search(flat)
+    specialty_match = _SPECIALTY_LINE.search(flat)
     codes, unknown = states(states_match.group(1)) if states_match else ([], [])
     specialties = []
     if specialty_match:
         flat = " ".join(specialty_match.group(1).split())
-        specialties = [s.strip(" .") for s in re.split(r"\s*[,;]\s*", flat) if s.strip(" .")]
+        specialties = [s.strip(" .") for s in _SPECIALTY_LIST.split(flat) if s.strip(" .")]
     return codes, specialties, unknown
 
 
@@ -212,14 +215,23 @@ def _specialty_pattern() -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.IGNORECASE)
 
 
-def section(text: str, start: str, ends: tuple[str, ...]) -> str:
-    """The text after the heading `start` up to the first of `ends` (empty when absent)."""
-    begin = re.search(start, text)
-    if not begin:
+def section(text: str, starts: tuple[str, ...], ends: tuple[str, ...]) -> str:
+    """The text after the first heading of `starts` up to the first of `ends` (empty when absent).
+
+    Headings are literal and read with line breaks as spaces, so a wrapped heading still counts."""
+    flat = text.replace("\n", " ")
+    begins = [(at, at + len(s)) for s in starts if (at := flat.find(s)) != -1]
+    if not begins:
         return ""
-    rest = text[begin.end() :]
-    stops = [m.start() for end in ends if (m := re.search(end, rest))]
-    return rest[: min(stops)] if stops else rest
+    begin = min(begins)[1]
+    stops = [at for end in ends if (at := flat.find(end, begin)) != -1]
+    return text[begin : min(stops, default=len(text))]
+
+
+def contains_any(text: str, phrases: tuple[str, ...]) -> bool:
+    """Whether any literal phrase occurs, line breaks read as spaces."""
+    flat = text.replace("\n", " ")
+    return any(phrase in flat for phrase in phrases)
 
 
 def collapse(text: str) -> str:

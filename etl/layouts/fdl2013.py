@@ -10,22 +10,19 @@ from etl.layouts.base import LayoutResult, RawItem
 
 FORMAT = "fdl-2013"
 
-_MARKERS = re.compile(
-    r"Regarding\s+the\s+request\s+for|Notice\s+of\s+Independent\s+Medical\s+Review\s+Determination",
-    re.IGNORECASE,
-)
+_MARKERS = ("Regarding the request for", "Notice of Independent Medical Review Determination")
 _HEAD = re.compile(r"(?:^|\n)\s*\d{1,2}\)\s*Regarding\s+the\s+request\s+for\s+", re.IGNORECASE)
 
 
 def detect(text: str) -> bool:
-    return _MARKERS.search(text) is not None
+    return common.contains_any(text, _MARKERS)
 
 
 def parse(text: str) -> LayoutResult:
     warnings: list[str] = []
     header = common.read_header(text)
     summary = common.section(
-        text, r"(?:Expert Reviewer )?Case Summary\s*:?", (r"\n\s*1\)\s*Regarding", r"Relied\s+Upon")
+        text, ("Case Summary:", "CASE SUMMARY"), ("Regarding the request for", "Relied Upon")
     )
     return era_result(text, header, summary, numbered.items(text, _HEAD, warnings), warnings)
 

@@ -12,19 +12,19 @@ from etl.layouts.fdl2013 import era_result
 
 FORMAT = "fdl-2014"
 
-_MARKERS = re.compile(r"IMR\s+DECISION\(S\)\s+AND\s+RATIONALE\(S\)|DOCUMENTS\s+REVIEWED")
+_MARKERS = ("IMR DECISION(S) AND RATIONALE(S)", "DOCUMENTS REVIEWED")
 _HEAD = re.compile(r"(?:^|\n)\s*\d{1,2}\.\s+")
 _DECISIONS_HEADING = re.compile(r"IMR\s+DECISION\(S\)\s+AND\s+RATIONALE\(S\)")
 
 
 def detect(text: str) -> bool:
-    return _MARKERS.search(text) is not None
+    return common.contains_any(text, _MARKERS)
 
 
 def parse(text: str) -> LayoutResult:
     warnings: list[str] = []
     header = common.read_header(text)
-    summary = common.section(text, r"CLINICAL CASE SUMMARY", (r"IMR\s+DECISION\(S\)", r"Relied\s+Upon"))
+    summary = common.section(text, ("CLINICAL CASE SUMMARY",), ("IMR DECISION(S)", "Relied Upon"))
     heading = _DECISIONS_HEADING.search(text)
     region = heading.end() if heading else 0
     return era_result(text, header, summary, numbered.items(text, _HEAD, warnings, region), warnings)

@@ -11,10 +11,7 @@ from etl.layouts.base import LayoutResult, RawItem
 
 FORMAT = "fdl-2015"
 
-_MARKERS = re.compile(
-    r"IMR ISSUES,\s+DECISIONS\s+AND\s+RATIONALES|MAXIMUS\s+guideline\s*:|"
-    r"Claims\s+Administrator\s+guideline\s*:"
-)
+_MARKERS = ("IMR ISSUES, DECISIONS AND RATIONALES", "MAXIMUS guideline:", "Claims Administrator guideline:")
 _LABELS = {
     "claims": ("Claims Administrator guideline:", "Claims Administrator Guideline:"),
     "reviewer": ("MAXIMUS guideline:", "MAXIMUS Guideline:"),
@@ -27,7 +24,7 @@ _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\n")
 _MODIFIED = re.compile(
     r"^(?P<original>.+?)\s+was\s+the\s+original\s+request\b.*?"
     r"(?:remaining\s+IMR\s+eligible\s+portion\s+of\s+the\s+original\s+request|"
-    r"The\s+original\s+request)\s*,?\s*(?P<decided>.+?)(?:\s+is)?\s*:?\s*$",
+    r"(?-i:The)\s+original\s+request(?=\s*,))\s*,?\s*(?P<decided>.+?)(?:\s+is)?\s*:?\s*$",
     re.S | re.IGNORECASE,
 )
 _TRAILING_IS = re.compile(r"\s+is\s*:?\s*$")
@@ -41,14 +38,14 @@ _NECESSITY = re.compile(r"medically\s+necessary[^.\n]*\.?", re.IGNORECASE)
 
 
 def detect(text: str) -> bool:
-    return _MARKERS.search(text) is not None
+    return common.contains_any(text, _MARKERS)
 
 
 def parse(text: str) -> LayoutResult:
     warnings: list[str] = []
     header = common.read_header(text)
     summary = common.section(
-        text, r"CLINICAL CASE SUMMARY", (r"IMR ISSUES,\s+DECISIONS", r"Claims\s+Administrator\s+guideline")
+        text, ("CLINICAL CASE SUMMARY",), ("IMR ISSUES, DECISIONS", "Claims Administrator guideline")
     )
     age, gender = common.patient(summary)
     if header["date_of_injury"] is None:

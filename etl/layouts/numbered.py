@@ -12,12 +12,17 @@ import re
 from etl.layouts import common
 from etl.layouts.base import RawItem
 
-_LABELS = re.compile(
-    r"(?P<claims>(?:Medical\s+Treatment\s+)?Guidelines?\(?s?\)?\s+Relied\s+Upon\s+by\s+the\s+Claims\s+"
-    r"Administrator\s*:)|(?P<reviewer>(?:Medical\s+Treatment\s+)?Guidelines?\(?s?\)?\s+Relied\s+Upon\s+by"
-    r"\s+the\s+Expert\s+Reviewer\s*:)|(?P<rationale>Rationale\s+for\s+the\s+Decision\s*:)",
-    re.IGNORECASE,
-)
+_LABELS = {
+    "claims": (
+        "Medical Treatment Guideline(s) Relied Upon by the Claims Administrator:",
+        "Guideline(s) Relied Upon by the Claims Administrator:",
+    ),
+    "reviewer": (
+        "Medical Treatment Guideline(s) Relied Upon by the Expert Reviewer:",
+        "Guideline(s) Relied Upon by the Expert Reviewer:",
+    ),
+    "rationale": ("Rationale for the Decision:",),
+}
 _VERDICT = re.compile(r"\bis\s+(?P<not>not\s+)?medically\s+necessary\s+and\s+appropriate", re.IGNORECASE)
 _LETTER_END = re.compile(r"\n(?:cc:|/[a-z]{2,4}\n|Effect of the Decision)", re.IGNORECASE)
 
@@ -25,39 +30,49 @@ _LETTER_END = re.compile(r"\n(?:cc:|/[a-z]{2,4}\n|Effect of the Decision)", re.I
 def items(text: str, head: re.Pattern[str], warnings: list[str], region: int = 0) -> list[RawItem]:
     """`head` matches the numbered start of an item ("1) Regarding the request for", "1. ");
     the treatment runs from there to the item's first guideline label."""
-    labels = [m for m in _LABELS.finditer(text) if m.start() >= region]
-    claims_labels = [m for m in labels if m.lastgroup == "claims"]
-    heads = [_last_head(text, head, region, claims.start()) for claims in claims_labels]
+    labels = _longest(common.find_labels(text.replace("\n", " "), _LABELS, region))
+    heads = list(head.finditer(text, region))
+    claims_labels = [label for label in labels if label.kind == "claims"]
+    item_heads = [_last_before(heads, claims.start) for claims in claims_labels]
     found: list[RawItem] = []
-    for index, (claims, item_head) in enumerate(zip(claims_labels, heads, strict=True)):
+    for index, (claims, item_head) in enumerate(zip(claims_labels, item_heads, strict=True)):
         if item_head is None:
             warnings.append(f"item {index + 1}: no numbered head before its guideline paragraph")
             continue
-        following = [m for m in labels if m.start() > claims.start()]
         if index + 1 < len(claims_labels):
-            next_head = heads[index + 1]
-            end = next_head.start() if next_head else claims_labels[index + 1].start()
+            next_head = item_heads[index + 1]
+            end = next_head.start() if next_head else claims_labels[index + 1].start
         else:
-            closing = _LETTER_END.search(text, claims.end())
+            closing = _LETTER_END.search(text, claims.end)
             end = closing.start() if closing else len(text)
-        reviewer = next((m for m in following if m.lastgroup == "reviewer" and m.start() < end), None)
-        rationale = next((m for m in following if m.lastgroup == "rationale" and m.start() < end), None)
-        paragraph_end = [m.start() for m in (reviewer, rationale) if m] + [end]
+        inside = [label for label in labels if claims.start < label.start < end]
+        reviewer = next((label for label in inside if label.kind == "reviewer"), None)
+        rationale = next((label for label in inside if label.kind == "rationale"), None)
+        paragraph_end = min([label.start for label in (reviewer, rationale) if label] + [end])
         found.append(
             _item(
-                text[item_head.end() : claims.start()],
-                text[claims.end() : min(paragraph_end)],
-                text[reviewer.end() : rationale.start() if rationale else end] if reviewer else "",
-                text[rationale.end() : end] if rationale else "",
+                text[item_head.end() : claims.start],
+                text[claims.end : paragraph_end],
+                text[reviewer.end : rationale.start if rationale else end] if reviewer else "",
+                text[rationale.end : end] if rationale else "",
                 warnings,
             )
         )
     return found
 
 
-def _last_head(text: str, head: re.Pattern[str], start: int, end: int) -> re.Match[str] | None:
-    heads = list(head.finditer(text, start, end))
-    return heads[-1] if heads else None
+def _longest(labels: list[common.Label]) -> list[common.Label]:
+    """"Medical Treatment Guideline(s) Relied Upon …" also contains the short form: keep one."""
+    ends: dict[int, common.Label] = {}
+    for label in labels:
+        if label.end not in ends or label.start < ends[label.end].start:
+            ends[label.end] = label
+    return sorted(ends.values(), key=lambda label: label.start)
+
+
+def _last_before(heads: list[re.Match[str]], position: int) -> re.Match[str] | None:
+    before = [head for head in heads if head.start() < position]
+    return before[-1] if before else None
 
 
 def _item(head: str, claims: str, reviewer: str, rationale: str, warnings: list[str]) -> RawItem:

@@ -83,3 +83,14 @@ def guideline_aliases() -> tuple[GuidelineAlias, ...]:
     """Longest alias first, so "Low Back Complaints" wins over "Low Back"."""
     rows = [GuidelineAlias(r["alias"], r["document"], r["family"]) for r in _rows("guidelines.csv")]
     return tuple(sorted(rows, key=lambda a: -len(a.alias)))
+
+
+@cache
+def categories() -> dict[str, tuple[str, ...]]:
+    """The contract's categories and their subcategories (empty: the category has none)."""
+    table: dict[str, tuple[str, ...]] = {}
+    for row in _rows("categories.csv"):
+        subs = table.setdefault(row["category"], ())
+        if row["subcategory"]:
+            table[row["category"]] = (*subs, row["subcategory"])
+    return table

@@ -1,0 +1,64 @@
+from etl.layouts import common
+
+
+def test_header_values_on_lines_after_their_labels():
+    header = common.read_header(
+        "Case Number: CM16-0213037\nDate Assigned: Date of Injury:\n11/09/2016 10/13/2016\n"
+        "Decision Date: 12/09/2016 UR Denial Date: 11/03/2016\nPriority: Standard Application\n"
+        "Received:\n11/03/2016\nHOW THE IMR FINAL DETERMINATION WAS MADE\n01/01/2001"
+    )
+    assert header == {
+        "case_number": "CM16-0213037", "priority": "Standard", "date_assigned": "2016-11-09",
+        "date_of_injury": "2016-10-13", "decision_date": "2016-12-09", "ur_denial_date": "2016-11-03",
+        "application_received": "2016-11-03",
+    }
+
+
+def test_iso_date_two_digit_years_and_invalid_dates():
+    assert common.iso_date("10-13-16") == "2016-10-13"
+    assert common.iso_date("1/2/85") == "1985-01-02"
+    assert common.iso_date("13/45/2016") is None
+
+
+def test_patient_age_and_gender_variants():
+    assert common.patient("The injured worker is a 48 year old male, who") == (48, "male")
+    assert common.patient("This case involves a now 57-year-old female with") == (57, "female")
+    assert common.patient("The applicant is a 35-year-old man who") == (35, "male")
+    assert common.patient("The injured worker is a female who") == (None, "female")
+    assert common.patient("No demographics here.") == (None, None)
+
+
+def test_injury_date_from_summary():
+    assert common.injury_date("who sustained an industrial injury on 10-13-16. She") == "2016-10-13"
+    assert common.injury_date("with a date of injury of 03/02/2012.") == "2012-03-02"
+
+
+def test_states_with_varied_separators_and_unknown_names():
+    assert common.states("Texas,California") == (["TX", "CA"], [])
+    assert common.states("Iowa, Montana, California") == (["IA", "MT", "CA"], [])
+    assert common.states("California and Atlantis") == (["CA"], ["Atlantis"])
+
+
+def test_listed_specialties_rejoin_a_wrapped_list():
+    text = (
+        "State(s) of Licensure: California,North Carolina\nCertification(s)/Specialty: Preventive Medicine, "
+        "Occupational Medicine, Public Health &\nGeneral Preventive Medicine\nCLINICAL CASE SUMMARY"
+    )
+    assert common.listed_credentials(text) == (
+        ["CA", "NC"],
+        ["Preventive Medicine", "Occupational Medicine", "Public Health & General Preventive Medicine"],
+        [],
+    )
+
+
+def test_prose_credentials_keep_names_containing_and():
+    text = (
+        "The physician reviewer is Board Certified in Physical Medicine and Rehabilitation, has a "
+        "subspecialty in Pain Medicine and is licensed to practice in California and Texas. He/she"
+    )
+    assert common.prose_credentials(text) == (
+        ["CA", "TX"], ["Physical Medicine and Rehabilitation", "Pain Medicine"], [],
+    )
+    assert common.prose_credentials("is Board Certified in Internal Medicine and is licensed to practice in California.") == (
+        ["CA"], ["Internal Medicine"], [],
+    )

@@ -1,0 +1,98 @@
+import io
+import zipfile
+
+import pypdfium2 as pdfium
+import pytest
+from fpdf import FPDF
+
+from etl.extract import MAX_BYTES, bytes_to_text, documents_from_bytes, iter_documents
+from tests.conftest import REAL_LETTERS, needs_shared
+
+
+def make_pdf(lines: list[str] | None) -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    if lines is None:
+        pdf.rect(20, 20, 50, 50)  # a drawing, no text: what a scan without OCR looks like
+    else:
+        pdf.set_font("Helvetica", size=11)
+        for line in lines:
+            pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def test_utf8_bom_cp1252_and_utf16_decode_alike():
+    text = "Décision rationale: it’s fine"
+    assert bytes_to_text(text.encode("utf-8")) == text
+    assert bytes_to_text(b"\xef\xbb\xbf" + text.encode("utf-8")) == text
+    assert bytes_to_text(text.encode("cp1252")) == text
+    assert bytes_to_text(text.encode("utf-16")) == text
+
+
+def test_pdf_text_layer_is_extracted():
+    text = bytes_to_text(make_pdf(["Case Number: CM16-0213037", "MRI of the cervical spine: Upheld"]))
+    assert "CM16-0213037" in text and "MRI of the cervical spine: Upheld" in text
+
+
+def test_pdf_without_text_layer_is_a_clear_error():
+    [document] = documents_from_bytes(make_pdf(None), "scan.pdf")
+    assert document.text is None and document.error == "no text layer (scanned?)"
+
+
+def test_corrupt_pdf_and_binary_and_empty_files_are_errors():
+    assert next(documents_from_bytes(b"%PDF-1.7\n garbage", "bad.pdf")).error.startswith("corrupt PDF")
+    assert next(documents_from_bytes(bytes(range(256)) * 20, "blob.txt")).error.startswith("undecodable")
+    assert next(documents_from_bytes(b"  \n", "empty.txt")).error == "empty file"
+
+
+def test_zip_members_are_named_archive_bang_member(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("letters/a.txt", "first letter")
+        archive.writestr("b.pdf", make_pdf(["second letter"]))
+        archive.writestr("__MACOSX/._a.txt", "junk")
+        archive.writestr("notes.docx", "ignored")
+    path = tmp_path / "batch.zip"
+    path.write_bytes(buffer.getvalue())
+    documents = list(iter_documents([str(path)]))
+    assert [d.source for d in documents] == [f"{path}!letters/a.txt", f"{path}!b.pdf"]
+    assert documents[0].text == "first letter" and "second letter" in documents[1].text
+
+
+def test_corrupt_zip(tmp_path):
+    path = tmp_path / "broken.zip"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    [document] = iter_documents([str(path)])
+    assert document.error.startswith("corrupt zip archive")
+
+
+def test_folders_are_walked_recursively_in_order(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "2.txt").write_text("two")
+    (tmp_path / "1.TXT").write_text("one")
+    (tmp_path / "skip.json").write_text("{}")
+    (tmp_path / ".hidden.txt").write_text("hidden")
+    assert [d.text for d in iter_documents([str(tmp_path)])] == ["one", "two"]
+
+
+def test_missing_path_and_oversized_file(tmp_path):
+    [missing] = iter_documents([str(tmp_path / "nope.txt")])
+    assert missing.error == "no such file or folder"
+    big = tmp_path / "big.txt"
+    with big.open("wb") as handle:
+        handle.truncate(MAX_BYTES + 1)
+    [oversized] = iter_documents([str(big)])
+    assert oversized.error.startswith("oversized")
+
+
+@needs_shared
+def test_real_encrypted_pdfs_open():
+    path = REAL_LETTERS / "CM16-0235991.pdf"
+    [document] = iter_documents([str(path)])
+    assert "CM16-0235991" in document.text
+    assert len(pdfium.PdfDocument(str(path))) >= 2
+
+
+@pytest.mark.parametrize("data", [b"\x00\x01\x02", b"PK\x05\x06" + b"\x00" * 18])
+def test_odd_bytes_do_not_raise(data):
+    assert list(documents_from_bytes(data, "odd.zip"))

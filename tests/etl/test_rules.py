@@ -1,0 +1,39 @@
+from etl import rules
+from etl.records import CATEGORIES
+
+
+def test_every_rule_file_loads_with_rows():
+    assert len(rules.treatment_rules()) > 300
+    assert len(rules.drugs()) > 300
+    assert rules.states()["california"] == "CA"
+    assert rules.states()["tx"] == "TX"
+    assert rules.specialties()["orthopaedic surgery"] == "Orthopedic Surgery"
+    assert rules.guideline_aliases()
+
+
+def test_category_vocabulary_is_the_contracts():
+    assert tuple(rules.categories()) == CATEGORIES
+
+
+def test_treatment_rules_name_only_known_categories_and_subcategories():
+    vocabulary = rules.categories()
+    for rule in rules.treatment_rules():
+        assert rule.category in vocabulary, rule
+        if rule.subcategory is None:
+            assert not vocabulary[rule.category], rule
+        else:
+            assert rule.subcategory in vocabulary[rule.category], rule
+
+
+def test_drug_groups_are_pharmaceutical_subcategories():
+    groups = set(rules.categories()["Pharmaceuticals"])
+    assert {drug.group for drug in rules.drugs().values()} <= groups
+
+
+def test_guideline_aliases_have_known_families():
+    assert {alias.family for alias in rules.guideline_aliases()} <= {"MTUS", "ODG", "ACOEM", "Other"}
+
+
+def test_longest_guideline_alias_comes_first():
+    lengths = [len(alias.alias) for alias in rules.guideline_aliases()]
+    assert lengths == sorted(lengths, reverse=True)
