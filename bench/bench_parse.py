@@ -64,8 +64,13 @@ def end_to_end(texts: list[str], runs: int) -> list[float]:
         seconds = []
         for _ in range(runs):
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "etl", "parse", folder], cwd=ROOT,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            subprocess.run(
+                [sys.executable, "-m", "etl", "parse", folder],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
+            )
             seconds.append(time.perf_counter() - started)
     return seconds
 
@@ -81,18 +86,25 @@ def main() -> None:
     parse_text(texts[0], "warm-up")
     floor = [timed(FLOOR.findall, texts) for _ in range(args.runs)]
     parser = [timed(lambda t: parse_text(t, "bench"), texts) for _ in range(args.runs)]
-    cold = [timed(lambda t: (_parse_flat.cache_clear(), parse_text(t, "bench")), texts) for _ in range(args.runs)]
+    cold = [
+        timed(lambda t: (_parse_flat.cache_clear(), parse_text(t, "bench")), texts) for _ in range(args.runs)
+    ]
     files = end_to_end(texts, max(1, args.runs // 2))
     rate = lambda seconds: args.letters / statistics.median(seconds)  # noqa: E731
-    print(f"{date.today()} · {platform.processor() or platform.machine()} · {platform.python_version()} · "
-          f"{args.letters} letters ({megabytes:.1f} MB; real and fixture letters, {args.noise_share:.0%} "
-          f"with extra noise) · median of "
-          f"{args.runs} runs (end to end: {len(files)})\n")
+    print(
+        f"{date.today()} · {platform.processor() or platform.machine()} · {platform.python_version()} · "
+        f"{args.letters} letters ({megabytes:.1f} MB; real and fixture letters, {args.noise_share:.0%} "
+        f"with extra noise) · median of "
+        f"{args.runs} runs (end to end: {len(files)})\n"
+    )
     print("| measure | letters/s (median) | ms per letter |")
     print("|---|---|---|")
-    for name, seconds in (("baseline: one regex pass", floor), ("parse_text, single process", parser),
-                          ("parse_text, cold guideline cache", cold),
-                          ("`python -m etl parse DIR`, files to JSON Lines", files)):
+    for name, seconds in (
+        ("baseline: one regex pass", floor),
+        ("parse_text, single process", parser),
+        ("parse_text, cold guideline cache", cold),
+        ("`python -m etl parse DIR`, files to JSON Lines", files),
+    ):
         print(f"| {name} | {rate(seconds):,.0f} | {1000 / rate(seconds):.3f} |")
 
 
