@@ -101,13 +101,15 @@ def evaluate(paths: list[Path]) -> Report:
     report = Report()
     for letter_path, truth in (case for path in paths for case in truth_cases(path)):
         report.letters += 1
-        documents = list(iter_documents([str(letter_path)]))
-        got: dict = {}
-        if documents and documents[0].text is not None:
+        document = next(iter_documents([str(letter_path)]))
+        got: dict = {"error": document.error}
+        if document.text is not None:
             try:
-                got = dict(parse_text(documents[0].text, str(letter_path)))
+                got = dict(parse_text(document.text, str(letter_path)))
             except NotALetter as err:
                 got = {"error": str(err)}
+        if "error" in got:
+            report.mismatches.append(f"{letter_path.name}: {got['error']}")
         compare(truth, got, letter_path.name, report)
     return report
 

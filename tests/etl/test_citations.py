@@ -21,7 +21,10 @@ def test_mtus_then_non_mtus_gives_two_citations():
         "on Non-MTUS Citation Official Disability Guidelines (ODG), Low Back Chapter."
     )
     assert (mtus["source"], mtus["document"], mtus["year"], mtus["section"]) == (
-        "MTUS", "Low Back Complaints", 2004, "Special Studies",
+        "MTUS",
+        "Low Back Complaints",
+        2004,
+        "Special Studies",
     )
     assert (odg["source"], odg["document"], odg["section"]) == ("ODG", "Low Back Chapter", None)
     assert odg["text"] == "Non-MTUS Citation Official Disability Guidelines (ODG), Low Back Chapter."
@@ -60,12 +63,16 @@ def test_one_sentence_naming_two_odg_chapters():
     )
     assert (low_back["document"], low_back["section"]) == ("Low Back Chapter", "Manipulation")
     assert (neck["document"], neck["section"], neck["source"]) == (
-        "Neck and Upper Back Chapter", "Manipulation", "ODG",
+        "Neck and Upper Back Chapter",
+        "Manipulation",
+        "ODG",
     )
 
 
 def test_topic_before_chapter():
-    [odg] = parse_guidelines("Decision based on Non-MTUS Citation Official Disability Guidelines (ODG) MRI shoulder.")
+    [odg] = parse_guidelines(
+        "Decision based on Non-MTUS Citation Official Disability Guidelines (ODG) MRI shoulder."
+    )
     assert (odg["document"], odg["section"]) == ("Shoulder Chapter", "MRI")
 
 
@@ -75,7 +82,12 @@ def test_2013_prose_citations():
         "(2009), Opioids, pages 74-96, which are part of the MTUS. The Claims Administrator also relied "
         "on the Official Disability Guidelines (ODG), Pain Chapter, Opioids, which is not part of the MTUS."
     )
-    assert (mtus["source"], mtus["year"], mtus["section"], mtus["pages"]) == ("MTUS", 2009, "Opioids", ["74-96"])
+    assert (mtus["source"], mtus["year"], mtus["section"], mtus["pages"]) == (
+        "MTUS",
+        2009,
+        "Opioids",
+        ["74-96"],
+    )
     assert (odg["source"], odg["document"], odg["section"]) == ("ODG", "Pain Chapter", "Opioids")
 
 
@@ -85,11 +97,17 @@ def test_acoem_edition_year_inside_parentheses():
         "Guidelines, 2nd Edition (2004), Chapter 9), Surgical Considerations, pages 209-211, which is "
         "part of the MTUS."
     )
-    assert (citation["year"], citation["section"], citation["pages"]) == (2004, "Surgical Considerations", ["209-211"])
+    assert (citation["year"], citation["section"], citation["pages"]) == (
+        2004,
+        "Surgical Considerations",
+        ["209-211"],
+    )
 
 
 def test_several_pages():
-    [citation] = parse_guidelines("Decision based on MTUS Chronic Pain Treatment Guidelines Opioids Page(s): 41-42, 64.")
+    [citation] = parse_guidelines(
+        "Decision based on MTUS Chronic Pain Treatment Guidelines Opioids Page(s): 41-42, 64."
+    )
     assert citation["pages"] == ["41-42", "64"]
     assert citation["section"] == "Opioids"
 

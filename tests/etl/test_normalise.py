@@ -35,7 +35,7 @@ def test_pdfium_hyphen_mark_becomes_hyphen():
 
 
 def test_typography():
-    assert normalise("\ufb01nding \u201cquoted\u201d it\u2019s\u00a0here") == "finding \"quoted\" it's here"
+    assert normalise("\ufb01nding \u201cquoted\u201d it\u2019s\u00a0here") == 'finding "quoted" it\'s here'
 
 
 def test_page_footer_form_feed_and_repeated_case_number_are_removed():

@@ -8,8 +8,12 @@ def test_header_values_on_lines_after_their_labels():
         "Received:\n11/03/2016\nHOW THE IMR FINAL DETERMINATION WAS MADE\n01/01/2001"
     )
     assert header == {
-        "case_number": "CM16-0213037", "priority": "Standard", "date_assigned": "2016-11-09",
-        "date_of_injury": "2016-10-13", "decision_date": "2016-12-09", "ur_denial_date": "2016-11-03",
+        "case_number": "CM16-0213037",
+        "priority": "Standard",
+        "date_assigned": "2016-11-09",
+        "date_of_injury": "2016-10-13",
+        "decision_date": "2016-12-09",
+        "ur_denial_date": "2016-11-03",
         "application_received": "2016-11-03",
     }
 
@@ -57,8 +61,14 @@ def test_prose_credentials_keep_names_containing_and():
         "subspecialty in Pain Medicine and is licensed to practice in California and Texas. He/she"
     )
     assert common.prose_credentials(text) == (
-        ["CA", "TX"], ["Physical Medicine and Rehabilitation", "Pain Medicine"], [],
+        ["CA", "TX"],
+        ["Physical Medicine and Rehabilitation", "Pain Medicine"],
+        [],
     )
-    assert common.prose_credentials("is Board Certified in Internal Medicine and is licensed to practice in California.") == (
-        ["CA"], ["Internal Medicine"], [],
+    assert common.prose_credentials(
+        "is Board Certified in Internal Medicine and is licensed to practice in California."
+    ) == (
+        ["CA"],
+        ["Internal Medicine"],
+        [],
     )

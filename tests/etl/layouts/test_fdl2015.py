@@ -41,7 +41,10 @@ def test_items_outcome_on_next_line_and_modified_requests():
     assert second["decision"] == "upheld"
     assert third["treatment"] == "Norco 10/325mg #120"
     assert third["original_request"] == "Norco 10/325mg #120"
-    assert third["rationale"] == "No functional improvement is documented. The request is not medically necessary."
+    assert (
+        third["rationale"]
+        == "No functional improvement is documented. The request is not medically necessary."
+    )
     assert result["warnings"] == []
 
 
