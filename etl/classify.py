@@ -32,7 +32,16 @@ class Classification:
     category: str
     subcategory: str | None
     drug: str | None = None
+    drug_name: str | None = None
 
+
+_DOSE = re.compile(
+    r"\(?\b(?:DOS|date of service)\b[^)]*\)?|\bretro(?:spective)?(?: request(?: for)?)?\b|#\s*\d+|"
+    r"\b(?:qty|quantity)\s*:?\s*\d+|\b\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?)*\s*"
+    r"(?:mg|mcg|g|gm|grams?|ml|%|units?|tabs?|tablets?|caps?|capsules?|patch(?:es)?)?\b(?:\s*/\s*(?:ml|g))?|"
+    r"\bwith \w+ refills?\b|\b\d+\s*x\s*\d+\b|\b(?:x|times)\s*\d+\b|\(\s*\)",
+    re.IGNORECASE,
+)
 
 @dataclass(frozen=True)
 class _Match:
@@ -91,21 +100,39 @@ def classify(treatment: str) -> Classification | None:
     if best.drug is None:
         return Classification(best.category, best.subcategory)
     drugs = sorted((m for m in matches if m.drug is not None), key=lambda m: m.start)
-    return _pharmaceutical(text, drugs)
+    return _pharmaceutical(text, drugs, treatment)
 
 
-def _pharmaceutical(text: str, drug_matches: list[_Match]) -> Classification:
+def treatment_key(treatment: str) -> str:
+    """The treatment with strengths, quantities, dates and "Retrospective" folded away, so that
+    "Norco 10/325mg #120" and "Norco 10/325 #60" count as one row: a drug's name as written, any
+    other treatment's words in lower case."""
+    classification = classify(treatment)
+    if classification is not None and classification.drug_name:
+        return classification.drug_name
+    folded = _DOSE.sub(" ", treatment)
+    return " ".join(folded.split()).strip(" ,;:-").lower() or treatment.lower()
+
+
+def _pharmaceutical(text: str, drug_matches: list[_Match], treatment: str) -> Classification:
     first = drug_matches[0].drug
     assert first is not None
+    name = _drug_name(treatment, drug_matches[0])
     groups = {m.drug.group for m in drug_matches if m.drug is not None}
     if "Topical Compounds" in groups:
-        return Classification("Pharmaceuticals", "Topical Compounds", first.generic)
+        return Classification("Pharmaceuticals", "Topical Compounds", first.generic, name)
     if _TOPICAL_FORM.search(text):
         distinct = {m.drug.generic for m in drug_matches if m.drug is not None}
         compounded = len(distinct) > 1 or _COMPOUNDED.search(text) is not None
         group = "Topical Compounds" if compounded else "Topical Analgesics"
-        return Classification("Pharmaceuticals", group, first.generic)
-    return Classification("Pharmaceuticals", first.group, first.generic)
+        return Classification("Pharmaceuticals", group, first.generic, name)
+    return Classification("Pharmaceuticals", first.group, first.generic, name)
+
+
+def _drug_name(treatment: str, match: _Match) -> str:
+    """The drug as the letter names it, capitalised: "norco" → "Norco", "LidoPro" stays."""
+    written = treatment[match.start : match.end + 1]
+    return written if any(c.isupper() for c in written) else written.capitalize()
 
 
 def _fuzzy_drug(text: str) -> Classification | None:
@@ -115,5 +142,5 @@ def _fuzzy_drug(text: str) -> Classification | None:
         hit = process.extractOne(word, names.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_DRUG_SCORE)
         if hit:
             drug = names[hit[0]]
-            return Classification("Pharmaceuticals", drug.group, drug.generic)
+            return Classification("Pharmaceuticals", drug.group, drug.generic, hit[0].capitalize())
     return None
