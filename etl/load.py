@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS letters (
 );
 CREATE TABLE IF NOT EXISTS letter_texts (doc_id VARCHAR NOT NULL, text VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS items (
-    doc_id VARCHAR NOT NULL, item_no INTEGER NOT NULL, treatment VARCHAR, treatment_key VARCHAR,
+    item_id VARCHAR NOT NULL, doc_id VARCHAR NOT NULL, item_no INTEGER NOT NULL, treatment VARCHAR,
+    treatment_key VARCHAR,
     original_request VARCHAR, decision VARCHAR, category VARCHAR, subcategory VARCHAR,
     rationale VARCHAR
 );
@@ -80,7 +81,7 @@ WITH specialties AS (
     FROM files WHERE doc_id IS NOT NULL GROUP BY doc_id
 )
 SELECT
-    i.doc_id, i.item_no, l.case_number, l.decision_date, year(l.decision_date) AS decision_year,
+    i.item_id, i.doc_id, i.item_no, l.case_number, l.decision_date, year(l.decision_date) AS decision_year,
     l.date_of_injury, l.patient_age,
     CASE WHEN l.patient_age IS NULL THEN 'unknown' WHEN l.patient_age < 25 THEN 'under 25'
          WHEN l.patient_age < 35 THEN '25-34' WHEN l.patient_age < 45 THEN '35-44'
@@ -148,9 +149,7 @@ def delete_letters(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> None:
 def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int) -> dict[str, pl.DataFrame]:
     """Column lists per table, built in one pass; polars hands them to DuckDB as Arrow."""
     canonical = rules.specialties()
-    columns: dict[str, dict[str, list]] = {
-        table: {} for table in LETTER_TABLES
-    }
+    columns: dict[str, dict[str, list]] = {table: {} for table in LETTER_TABLES}
 
     def add(table: str, **values: object) -> None:
         for key, value in values.items():
@@ -160,32 +159,61 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
         record = loaded.record
         doc_id = record["doc_id"]
         add(
-            "letters", doc_id=doc_id, format=record["format"], case_number=record["case_number"],
-            decision_date=_date(record["decision_date"]), date_of_injury=_date(record["date_of_injury"]),
-            date_assigned=_date(record["date_assigned"]), ur_denial_date=_date(record["ur_denial_date"]),
-            application_received=_date(record["application_received"]), priority=record["priority"],
-            patient_age=record["patient_age"], patient_gender=record["patient_gender"],
-            synthetic=loaded.synthetic, item_count=len(record["items"]), warnings=record["warnings"],
-            parser_version=parser_version, loaded_run=run_id,
+            "letters",
+            doc_id=doc_id,
+            format=record["format"],
+            case_number=record["case_number"],
+            decision_date=_date(record["decision_date"]),
+            date_of_injury=_date(record["date_of_injury"]),
+            date_assigned=_date(record["date_assigned"]),
+            ur_denial_date=_date(record["ur_denial_date"]),
+            application_received=_date(record["application_received"]),
+            priority=record["priority"],
+            patient_age=record["patient_age"],
+            patient_gender=record["patient_gender"],
+            synthetic=loaded.synthetic,
+            item_count=len(record["items"]),
+            warnings=record["warnings"],
+            parser_version=parser_version,
+            loaded_run=run_id,
         )
         add("letter_texts", doc_id=doc_id, text=loaded.text)
         for position, written in enumerate(record["reviewer_specialties"], start=1):
-            add("reviewer_specialties", doc_id=doc_id, position=position,
-                specialty=canonical.get(written.lower(), written), as_written=written)
+            add(
+                "reviewer_specialties",
+                doc_id=doc_id,
+                position=position,
+                specialty=canonical.get(written.lower(), written),
+                as_written=written,
+            )
         for position, state in enumerate(record["reviewer_states"], start=1):
             add("reviewer_states", doc_id=doc_id, position=position, state=state)
         for item_no, item in enumerate(record["items"], start=1):
             add(
-                "items", doc_id=doc_id, item_no=item_no, treatment=item["treatment"],
-                treatment_key=treatment_key(item["treatment"]), original_request=item["original_request"],
-                decision=item["decision"], category=item["category"], subcategory=item["subcategory"],
+                "items",
+                item_id=f"{doc_id}-{item_no}",
+                doc_id=doc_id,
+                item_no=item_no,
+                treatment=item["treatment"],
+                treatment_key=treatment_key(item["treatment"]),
+                original_request=item["original_request"],
+                decision=item["decision"],
+                category=item["category"],
+                subcategory=item["subcategory"],
                 rationale=item["rationale"],
             )
-            for side, citations in (("reviewer", item["reviewer_guidelines"]), ("claims", item["claims_guidelines"])):
+            for side, citations in (
+                ("reviewer", item["reviewer_guidelines"]),
+                ("claims", item["claims_guidelines"]),
+            ):
                 for cite_no, citation in enumerate(citations, start=1):
                     add("citations", doc_id=doc_id, item_no=item_no, side=side, cite_no=cite_no, **citation)
-    return {table: pl.DataFrame(values, schema=_SCHEMAS[table]) if values else pl.DataFrame(schema=_SCHEMAS[table])
-            for table, values in columns.items()}
+    return {
+        table: pl.DataFrame(values, schema=_SCHEMAS[table])
+        if values
+        else pl.DataFrame(schema=_SCHEMAS[table])
+        for table, values in columns.items()
+    }
 
 
 def _date(value: str | None) -> date | None:
@@ -194,23 +222,53 @@ def _date(value: str | None) -> date | None:
 
 _SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "letters": {
-        "doc_id": pl.String, "format": pl.String, "case_number": pl.String, "decision_date": pl.Date,
-        "date_of_injury": pl.Date, "date_assigned": pl.Date, "ur_denial_date": pl.Date,
-        "application_received": pl.Date, "priority": pl.String, "patient_age": pl.Int32,
-        "patient_gender": pl.String, "synthetic": pl.Boolean, "item_count": pl.Int32,
-        "warnings": pl.List(pl.String), "parser_version": pl.String, "loaded_run": pl.Int32,
+        "doc_id": pl.String,
+        "format": pl.String,
+        "case_number": pl.String,
+        "decision_date": pl.Date,
+        "date_of_injury": pl.Date,
+        "date_assigned": pl.Date,
+        "ur_denial_date": pl.Date,
+        "application_received": pl.Date,
+        "priority": pl.String,
+        "patient_age": pl.Int32,
+        "patient_gender": pl.String,
+        "synthetic": pl.Boolean,
+        "item_count": pl.Int32,
+        "warnings": pl.List(pl.String),
+        "parser_version": pl.String,
+        "loaded_run": pl.Int32,
     },
     "letter_texts": {"doc_id": pl.String, "text": pl.String},
     "items": {
-        "doc_id": pl.String, "item_no": pl.Int32, "treatment": pl.String, "treatment_key": pl.String,
-        "original_request": pl.String, "decision": pl.String, "category": pl.String,
-        "subcategory": pl.String, "rationale": pl.String,
+        "item_id": pl.String,
+        "doc_id": pl.String,
+        "item_no": pl.Int32,
+        "treatment": pl.String,
+        "treatment_key": pl.String,
+        "original_request": pl.String,
+        "decision": pl.String,
+        "category": pl.String,
+        "subcategory": pl.String,
+        "rationale": pl.String,
     },
     "citations": {
-        "doc_id": pl.String, "item_no": pl.Int32, "side": pl.String, "cite_no": pl.Int32, "text": pl.String,
-        "source": pl.String, "document": pl.String, "year": pl.Int32, "section": pl.String,
+        "doc_id": pl.String,
+        "item_no": pl.Int32,
+        "side": pl.String,
+        "cite_no": pl.Int32,
+        "text": pl.String,
+        "source": pl.String,
+        "document": pl.String,
+        "year": pl.Int32,
+        "section": pl.String,
         "pages": pl.List(pl.String),
     },
-    "reviewer_specialties": {"doc_id": pl.String, "position": pl.Int32, "specialty": pl.String, "as_written": pl.String},
+    "reviewer_specialties": {
+        "doc_id": pl.String,
+        "position": pl.Int32,
+        "specialty": pl.String,
+        "as_written": pl.String,
+    },
     "reviewer_states": {"doc_id": pl.String, "position": pl.Int32, "state": pl.String},
 }
