@@ -31,6 +31,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     evaluate.add_argument("--show", type=int, default=20, help="mismatches to list")
 
+    refresh = commands.add_parser("refresh", help="load new and changed letters into the database")
+    refresh.add_argument(
+        "--source",
+        action="append",
+        required=True,
+        metavar="PATH",
+        help="a folder, zip or letter file (repeatable)",
+    )
+    refresh.add_argument("--db", help="database file (default: $IMR_DB, else data/imr.duckdb)")
+    refresh.add_argument("--workers", type=int, help="parallel parsers (default: all cores)")
+    refresh.add_argument(
+        "--full", action="store_true", help="rebuild from the sources, ignoring the manifest"
+    )
+
     synth = commands.add_parser("synth", help="write generated (synthetic) letters and truth.jsonl")
     synth.add_argument("--count", type=int, required=True)
     synth.add_argument("--out", type=Path, required=True)
@@ -43,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_parse(args.paths)
     if args.command == "eval":
         return run_eval(args.truth or DEFAULT_TRUTH, args.show)
+    if args.command == "refresh":
+        return run_refresh(args)
     return run_synth(args)
 
 
@@ -89,6 +105,20 @@ def run_eval(truth: list[Path], show: int) -> int:
         return 2
     print(evaluate(truth).render(show))
     return 0
+
+
+def run_refresh(args: argparse.Namespace) -> int:
+    from etl.config import database_path
+    from etl.refresh import EXIT_FATAL, UsageError, refresh
+
+    try:
+        return refresh(args.source, database_path(args.db), args.workers, args.full)
+    except UsageError as err:
+        print(f"refresh: {err}", file=sys.stderr)
+        return EXIT_FATAL
+    except Exception as err:  # a fatal error: one clear line, the live database untouched
+        print(f"refresh failed: {type(err).__name__}: {err}", file=sys.stderr)
+        return EXIT_FATAL
 
 
 def run_synth(args: argparse.Namespace) -> int:

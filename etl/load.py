@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS reviewer_states (
     doc_id VARCHAR NOT NULL, position INTEGER NOT NULL, state VARCHAR
 );
 CREATE TABLE IF NOT EXISTS files (
-    path VARCHAR NOT NULL, source_root VARCHAR, size BIGINT, mtime_ns BIGINT, sha256 VARCHAR,
+    path VARCHAR NOT NULL, root VARCHAR, size BIGINT, mtime_ns BIGINT, sha256 VARCHAR,
     doc_id VARCHAR, status VARCHAR NOT NULL, first_seen_run INTEGER, changed_run INTEGER,
     missing_since TIMESTAMP
 );

@@ -5,6 +5,7 @@ Pure: no I/O, so the same function serves `parse`, `refresh` and `eval`, in any 
 
 from __future__ import annotations
 
+from etl import rules
 from etl.citations import parse_guidelines
 from etl.classify import classify
 from etl.layouts import detect
@@ -14,8 +15,12 @@ from etl.normalise import normalise
 from etl.records import Item, Letter, doc_id
 
 MIN_LETTER_CHARACTERS = 200
+PARSER_CODE_VERSION = "2026.11.26"
+# A refresh re-derives every stored letter when this changes: after a parser release, or when an
+# analyst edits a rule file (the fingerprint covers etl/rules/*.csv).
+PARSER_VERSION = f"{PARSER_CODE_VERSION}+rules.{rules.fingerprint()}"
 
-__all__ = ["NotALetter", "parse_text"]
+__all__ = ["PARSER_VERSION", "NotALetter", "parse_text"]
 
 
 def parse_text(text: str, source: str) -> Letter:

@@ -7,6 +7,7 @@ not in code. `tests/etl/test_rules.py` checks every file loads and names only co
 from __future__ import annotations
 
 import csv
+import hashlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -94,3 +95,11 @@ def categories() -> dict[str, tuple[str, ...]]:
         if row["subcategory"]:
             table[row["category"]] = (*subs, row["subcategory"])
     return table
+
+
+def fingerprint() -> str:
+    """A short hash of every rule file, so records know which rules made them."""
+    digest = hashlib.sha256()
+    for path in sorted(RULES_DIR.glob("*.csv")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:10]

@@ -1,0 +1,393 @@
+"""`python -m etl refresh`: bring the database up to date with the letters in the sources.
+
+Flow: lock → copy the live database aside → (re-derive every letter if the parser changed) →
+walk the sources and compare with the `files` manifest → read, extract and parse new and changed
+files in worker processes → load in batches → mark missing files → rebuild the text index →
+record the run → checkpoint and swap the copy in (see `etl/publish.py`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+import duckdb
+import polars as pl
+
+from etl import fts, publish
+from etl.load import LETTER_TABLES, SCHEMA_VERSION, LoadedLetter, create_schema, insert_letters
+from etl.parse import PARSER_VERSION
+from etl.progress import Progress
+from etl.sources import Outcome, SourceFile, parse_outcome, read_source, walk
+
+BATCH_LETTERS = 2000
+FAULT_ENV = "IMR_ETL_FAULT"
+EXIT_OK, EXIT_REJECTS, EXIT_FATAL, EXIT_LOCKED = 0, 1, 2, 3
+
+
+class UsageError(ValueError):
+    """Bad arguments: reported in one line, exit 2."""
+
+
+@dataclass
+class Counts:
+    seen: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    missing: int = 0
+    letters: int = 0
+    items: int = 0
+    rederived: int = 0
+    rejected_paths: list[tuple[str, str]] = field(default_factory=list)
+
+
+def refresh(
+    sources: list[str],
+    database: Path,
+    workers: int | None = None,
+    full: bool = False,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
+    """Run one refresh; returns the exit code (0 ok, 1 rejected files, 2 fatal, 3 locked)."""
+    roots = [Path(source).absolute() for source in sources]
+    absent = [str(root) for root in roots if not root.exists()]
+    if absent:
+        raise UsageError(f"no such source: {', '.join(absent)}")
+    workers = workers or os.cpu_count() or 1
+    if workers < 1:
+        raise UsageError("--workers must be at least 1")
+    database = database.absolute()
+    try:
+        with publish.RefreshLock(database):
+            try:
+                counts, seconds = _run(roots, database, workers, full, err)
+            except BaseException:
+                publish.discard(database)
+                raise
+    except publish.LockHeld as held:
+        print(f"refresh not started: {held}", file=err)
+        return EXIT_LOCKED
+    print(
+        f"refresh done: {counts.seen} files seen, {counts.new} new, {counts.changed} changed, "
+        f"{counts.unchanged} unchanged, {counts.rejected} rejected, {counts.missing} missing; "
+        f"{counts.letters} letters and {counts.items} items loaded"
+        + (f", {counts.rederived} letters re-derived" if counts.rederived else "")
+        + f"; {seconds:.1f} s",
+        file=out,
+    )
+    for path, reason in counts.rejected_paths:
+        print(f"rejected: {path}: {reason}", file=out)
+    return EXIT_REJECTS if counts.rejected_paths else EXIT_OK
+
+
+def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextIO) -> tuple[Counts, float]:
+    started, clock = datetime.now(), time.monotonic()
+    same_schema = _has_current_schema(database)
+    con = duckdb.connect(str(publish.start_build(database, fresh=not same_schema)))
+    create_schema(con)
+    run_id = _scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM etl_runs")
+    counts = Counts()
+    _fault_point("after-start")
+    with _Workers(workers) as pool:
+        stored_version = _meta(con, "parser_version")
+        if stored_version is not None and stored_version != PARSER_VERSION:
+            counts.rederived = _rederive(con, pool, run_id, err)
+        listing = pl.DataFrame(
+            [vars(entry) for entry in walk(roots)],
+            schema={"path": pl.String, "root": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64},
+        )
+        work = _compare(con, listing, roots, run_id, full, counts)
+        if full:
+            for table in (*LETTER_TABLES, "files", "rejects"):
+                con.execute(f"DELETE FROM {table}")
+        _fault_point("after-walk")
+        _load(con, pool, work, run_id, counts, err)
+    orphans = _scalar(
+        con, "DELETE FROM letters WHERE doc_id NOT IN (SELECT doc_id FROM files WHERE doc_id IS NOT NULL)"
+    )
+    for table in LETTER_TABLES[1:]:
+        con.execute(f"DELETE FROM {table} WHERE doc_id NOT IN (SELECT doc_id FROM letters)")
+    if counts.letters or counts.rederived or orphans or not fts.has_index(con):
+        fts.create_index(con)
+    _record_run(con, run_id, started, roots, full, counts, time.monotonic() - clock)
+    _fault_point("before-publish")
+    publish.publish(database, con)
+    _fault_point("after-publish")
+    return counts, time.monotonic() - clock
+
+
+def _has_current_schema(database: Path) -> bool:
+    """Whether the live database can be updated in place (else it is rebuilt from the sources)."""
+    if not database.exists():
+        return False
+    try:
+        with duckdb.connect(str(database), read_only=True) as live:
+            version = live.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            return bool(version) and version[0] == SCHEMA_VERSION
+    except duckdb.Error:
+        return False
+
+
+def _compare(
+    con: duckdb.DuckDBPyConnection,
+    listing: pl.DataFrame,
+    roots: list[Path],
+    run_id: int,
+    full: bool,
+    counts: Counts,
+) -> list[SourceFile]:
+    """Split the listing into new, changed and unchanged files; mark vanished files missing."""
+    con.register("_listing", listing)
+    known = con.sql(
+        "SELECT l.path, l.root, l.size, l.mtime_ns, f.size AS old_size, f.mtime_ns AS old_mtime, "
+        "f.path IS NOT NULL AS known FROM _listing l LEFT JOIN files f ON f.path = l.path"
+    ).pl()
+    unchanged = known.filter(
+        pl.col("known") & (pl.col("size") == pl.col("old_size")) & (pl.col("mtime_ns") == pl.col("old_mtime"))
+    )
+    if full:
+        unchanged = unchanged.clear()
+    counts.seen = listing.height
+    counts.unchanged = unchanged.height
+    counts.new = int((~known["known"]).sum())
+    counts.changed = counts.seen - counts.unchanged - counts.new
+    con.execute(
+        "UPDATE files SET missing_since = NULL WHERE missing_since IS NOT NULL AND "
+        "(path IN (SELECT path FROM _listing) OR split_part(path, '!', 1) IN (SELECT path FROM _listing))"
+    )
+    con.register("_roots", pl.DataFrame({"root": [str(root) for root in roots]}))
+    counts.missing = _scalar(
+        con,
+        "SELECT count(*) FROM files WHERE missing_since IS NULL AND position('!' IN path) = 0 "
+        "AND root IN (SELECT root FROM _roots) AND path NOT IN (SELECT path FROM _listing)",
+    )
+    con.execute(
+        "UPDATE files SET missing_since = now() WHERE missing_since IS NULL AND root IN (SELECT root FROM _roots) "
+        "AND split_part(path, '!', 1) NOT IN (SELECT path FROM _listing)"
+    )
+    con.unregister("_listing")
+    con.unregister("_roots")
+    todo = known.join(unchanged.select("path"), on="path", how="anti")
+    return [SourceFile(r["path"], r["root"], r["size"], r["mtime_ns"]) for r in todo.iter_rows(named=True)]
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    pool: _Workers,
+    work: list[SourceFile],
+    run_id: int,
+    counts: Counts,
+    err: TextIO,
+) -> None:
+    progress = Progress("refresh: files", len(work), err)
+    batch: list[Outcome] = []
+    first_batch = True
+    for outcomes in pool.map(read_source, work):
+        progress.advance()
+        batch.extend(outcomes)
+        if len(batch) >= BATCH_LETTERS:
+            _store(con, batch, run_id, counts)
+            batch = []
+            if first_batch:
+                _fault_point("mid-load")
+                first_batch = False
+    _store(con, batch, run_id, counts)
+    progress.finish()
+
+
+def _store(con: duckdb.DuckDBPyConnection, outcomes: list[Outcome], run_id: int, counts: Counts) -> None:
+    """Replace the manifest rows of these files and add the letters not stored yet."""
+    if not outcomes:
+        return
+    rows = pl.DataFrame(
+        {
+            "path": [o.path for o in outcomes],
+            "root": [o.root for o in outcomes],
+            "size": [o.size for o in outcomes],
+            "mtime_ns": [o.mtime_ns for o in outcomes],
+            "sha256": [o.sha256 for o in outcomes],
+            "doc_id": [o.record["doc_id"] if o.record else None for o in outcomes],
+            "status": ["archive" if o.archive else "rejected" if o.error else "ok" for o in outcomes],
+        },
+        schema={
+            "path": pl.String,
+            "root": pl.String,
+            "size": pl.Int64,
+            "mtime_ns": pl.Int64,
+            "sha256": pl.String,
+            "doc_id": pl.String,
+            "status": pl.String,
+        },
+    )
+    con.register("_rows", rows)
+    archives = [o.path for o in outcomes if o.archive]
+    con.register("_archives", pl.DataFrame({"path": archives}, schema={"path": pl.String}))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _first_seen AS SELECT path, first_seen_run FROM files "
+        "WHERE path IN (SELECT path FROM _rows)"
+    )
+    replaced = "path IN (SELECT path FROM _rows) OR split_part(path, '!', 1) IN (SELECT path FROM _archives)"
+    con.execute(f"DELETE FROM files WHERE {replaced}")
+    con.execute(f"DELETE FROM rejects WHERE {replaced}")
+    con.execute(
+        "INSERT INTO files SELECT r.path, r.root, r.size, r.mtime_ns, r.sha256, r.doc_id, r.status, "
+        f"coalesce(s.first_seen_run, {run_id}), {run_id}, NULL FROM _rows r LEFT JOIN _first_seen s USING (path)"
+    )
+    rejected = [o for o in outcomes if o.error]
+    if rejected:
+        con.register(
+            "_rejected",
+            pl.DataFrame({"path": [o.path for o in rejected], "reason": [o.error for o in rejected]}),
+        )
+        con.execute(
+            f"INSERT INTO rejects SELECT r.path, r.reason, f.size, f.mtime_ns, {run_id}, now() "
+            "FROM _rejected r JOIN _rows f USING (path)"
+        )
+        con.unregister("_rejected")
+        counts.rejected += len(rejected)
+        counts.rejected_paths += [(o.path, o.error or "") for o in rejected]
+    letters = {o.record["doc_id"]: o for o in outcomes if o.record is not None}
+    con.register("_incoming_ids", pl.DataFrame({"doc_id": list(letters)}, schema={"doc_id": pl.String}))
+    stored = {
+        row[0]
+        for row in con.execute(
+            "SELECT doc_id FROM letters WHERE doc_id IN (SELECT doc_id FROM _incoming_ids)"
+        ).fetchall()
+    }
+    for name in ("_rows", "_archives", "_incoming_ids"):
+        con.unregister(name)
+    fresh = [
+        LoadedLetter(o.record, o.text or "", o.synthetic)
+        for doc_id, o in letters.items()
+        if doc_id not in stored and o.record is not None
+    ]
+    loaded_letters, loaded_items = insert_letters(con, fresh, PARSER_VERSION, run_id)
+    counts.letters += loaded_letters
+    counts.items += loaded_items
+
+
+def _rederive(con: duckdb.DuckDBPyConnection, pool: _Workers, run_id: int, err: TextIO) -> int:
+    """Parse every stored letter text again with this parser; sources are not read."""
+    for table in LETTER_TABLES:
+        con.execute(f"ALTER TABLE {table} RENAME TO {table}_previous")
+    create_schema(con)
+    total = _scalar(con, "SELECT count(*) FROM letters_previous")
+    progress = Progress("refresh: re-deriving letters", total, err)
+    reader = con.cursor()
+    stream = reader.execute(
+        "SELECT t.doc_id, t.text, l.synthetic FROM letter_texts_previous t JOIN letters_previous l USING (doc_id)"
+    ).to_arrow_reader(BATCH_LETTERS)
+    renamed: dict[str, str] = {}
+    done = 0
+    for chunk in stream:
+        rows = chunk.to_pylist()
+        outcomes = pool.map(_reparse, [(row["doc_id"], row["text"]) for row in rows])
+        letters: dict[str, LoadedLetter] = {}
+        for row, outcome in zip(rows, outcomes, strict=True):
+            if outcome.record is None:
+                continue
+            new_id = outcome.record["doc_id"]
+            if new_id != row["doc_id"]:
+                renamed[row["doc_id"]] = new_id
+            letters.setdefault(new_id, LoadedLetter(outcome.record, row["text"], row["synthetic"]))
+        insert_letters(con, list(letters.values()), PARSER_VERSION, run_id)
+        done += len(rows)
+        progress.advance(len(rows))
+    reader.close()
+    progress.finish()
+    if renamed:
+        con.register("_renamed", pl.DataFrame({"old": list(renamed), "new": list(renamed.values())}))
+        con.execute("UPDATE files SET doc_id = r.new FROM _renamed r WHERE files.doc_id = r.old")
+        con.unregister("_renamed")
+    for table in LETTER_TABLES:
+        con.execute(f"DROP TABLE {table}_previous")
+    return done
+
+
+def _reparse(task: tuple[str, str]) -> Outcome:
+    doc_id, text = task
+    return parse_outcome(doc_id, "", 0, 0, None, text)
+
+
+def _record_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    started: datetime,
+    roots: list[Path],
+    full: bool,
+    counts: Counts,
+    seconds: float,
+) -> None:
+    con.execute(
+        "INSERT INTO etl_runs VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run_id,
+            started,
+            "rejected files" if counts.rejected_paths else "ok",
+            PARSER_VERSION,
+            [str(root) for root in roots],
+            full,
+            counts.seen,
+            counts.new,
+            counts.changed,
+            counts.unchanged,
+            counts.rejected,
+            counts.missing,
+            counts.letters,
+            counts.items,
+            round(seconds, 3),
+        ],
+    )
+    con.execute("DELETE FROM meta WHERE key = 'parser_version'")
+    con.execute("INSERT INTO meta VALUES ('parser_version', ?)", [PARSER_VERSION])
+
+
+def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, query: str) -> int:
+    row = con.execute(query).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _fault_point(name: str) -> None:
+    """Crash tests kill the refresh here (IMR_ETL_FAULT=name) to prove the swap is atomic."""
+    if os.environ.get(FAULT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class _Workers:
+    """Worker processes for read+parse, started on first use (none when workers == 1 or when a
+    refresh finds nothing to do); results keep input order."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool = None
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+    def map(self, function, items: list) -> Iterator:
+        if self.workers == 1 or len(items) < 2:
+            return map(function, items)
+        if self.pool is None:
+            self.pool = multiprocessing.get_context("spawn").Pool(self.workers)
+        return self.pool.imap(function, items, chunksize=16)

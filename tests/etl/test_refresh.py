@@ -1,0 +1,313 @@
+"""The refresh: incremental, deduplicating, rejecting bad files, crash-safe, reader-friendly."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from etl import refresh as refresh_module
+from etl.publish import RefreshLock, building_path
+from etl.refresh import EXIT_LOCKED, EXIT_OK, EXIT_REJECTS, UsageError, refresh
+from etl.synth.generate import generate_letter
+from tests.conftest import FIXTURES, ROOT
+
+
+def write_letters(folder: Path, start: int, count: int) -> int:
+    """Generated letters as text files; returns how many items they hold."""
+    folder.mkdir(parents=True, exist_ok=True)
+    items = 0
+    for index in range(start, start + count):
+        text, truth = generate_letter(random.Random(f"refresh-test:{index}"), index)
+        (folder / f"synthetic-{index:05d}.txt").write_text(text, encoding="utf-8")
+        items += len(truth["items"])
+    return items
+
+
+def run(sources: list[Path], db: Path, **options) -> tuple[int, str]:
+    out = io.StringIO()
+    code = refresh([str(s) for s in sources], db, out=out, err=io.StringIO(), **{"workers": 1, **options})
+    return code, out.getvalue()
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def one(db: Path, sql: str):
+    return query(db, sql)[0][0]
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> tuple[Path, Path, int]:
+    letters = tmp_path / "letters"
+    items = write_letters(letters, 0, 30)
+    return letters, tmp_path / "db" / "imr.duckdb", items
+
+
+def test_first_refresh_loads_every_letter(corpus):
+    letters, db, items = corpus
+    code, summary = run([letters], db)
+    assert code == EXIT_OK
+    assert "30 files seen, 30 new, 0 changed, 0 unchanged, 0 rejected" in summary
+    assert one(db, "SELECT count(*) FROM letters") == 30
+    assert one(db, "SELECT count(*) FROM decisions") == items
+    assert one(db, "SELECT bool_and(synthetic) FROM decisions")
+    assert query(db, "SELECT run_id, status, files_new, letters_loaded FROM etl_runs") == [(1, "ok", 30, 30)]
+    assert not building_path(db).exists()
+
+
+def test_unchanged_files_are_not_read_again(corpus, monkeypatch):
+    letters, db, _ = corpus
+    run([letters], db)
+    read = []
+    original = refresh_module.read_source
+    monkeypatch.setattr(refresh_module, "read_source", lambda source: read.append(source) or original(source))
+    code, summary = run([letters], db)
+    assert code == EXIT_OK and read == []
+    assert "0 new, 0 changed, 30 unchanged" in summary
+    assert one(db, "SELECT count(*) FROM etl_runs") == 2
+
+
+def test_changed_file_is_reparsed_and_its_old_letter_replaced(corpus):
+    letters, db, _ = corpus
+    run([letters], db)
+    target = letters / "synthetic-00003.txt"
+    old_id = one(db, f"SELECT doc_id FROM files WHERE path = '{target}'")
+    text, truth = generate_letter(random.Random("replacement"), 999)
+    target.write_text(text, encoding="utf-8")
+    code, summary = run([letters], db)
+    assert "1 changed" in summary and code == EXIT_OK
+    assert one(db, f"SELECT count(*) FROM letters WHERE doc_id = '{old_id}'") == 0
+    assert one(db, f"SELECT doc_id FROM files WHERE path = '{target}'") == truth["doc_id"]
+    assert one(db, "SELECT count(*) FROM letters") == 30
+
+
+def test_touched_file_is_rehashed_without_new_letters(corpus):
+    letters, db, _ = corpus
+    run([letters], db)
+    target = letters / "synthetic-00004.txt"
+    os.utime(target, ns=(time.time_ns(), time.time_ns() + 10**9))
+    code, summary = run([letters], db)
+    assert "1 changed" in summary and "0 letters and 0 items loaded" in summary
+
+
+def test_same_letter_in_two_files_is_one_document(corpus):
+    letters, db, _ = corpus
+    shutil.copy(letters / "synthetic-00001.txt", letters / "synthetic-copy.txt")
+    run([letters], db)
+    assert one(db, "SELECT count(*) FROM letters") == 30
+    assert one(db, "SELECT count(DISTINCT doc_id) FROM files") == 30
+    assert one(db, "SELECT count(*) FROM files") == 31
+
+
+def test_zip_members_and_nested_folders(tmp_path):
+    folder = tmp_path / "in"
+    write_letters(tmp_path / "loose", 0, 3)
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "batch.zip", "w") as archive:
+        for path in sorted((tmp_path / "loose").iterdir()):
+            archive.write(path, f"inner/{path.name}")
+    db = tmp_path / "imr.duckdb"
+    assert run([folder], db)[0] == EXIT_OK
+    paths = [row[0] for row in query(db, "SELECT path FROM files ORDER BY path")]
+    assert paths[0] == str(folder / "batch.zip")
+    assert paths[1] == f"{folder / 'batch.zip'}!inner/synthetic-00000.txt"
+    assert one(db, "SELECT count(*) FROM letters") == 3
+    assert one(db, "SELECT count(*) FROM decisions WHERE source_file LIKE '%batch.zip!inner/%'") > 0
+
+
+def test_disappeared_files_stay_marked_and_come_back(corpus):
+    letters, db, items = corpus
+    run([letters], db)
+    moved = letters.parent / "moved.txt"
+    (letters / "synthetic-00007.txt").rename(moved)
+    code, summary = run([letters], db)
+    assert "1 missing" in summary
+    assert one(db, "SELECT count(*) FROM files WHERE missing_since IS NOT NULL") == 1
+    assert one(db, "SELECT count(*) FROM decisions") == items
+    moved.rename(letters / "synthetic-00007.txt")
+    run([letters], db)
+    assert one(db, "SELECT count(*) FROM files WHERE missing_since IS NOT NULL") == 0
+
+
+def test_bad_files_go_to_rejects_and_are_retried_when_they_change(corpus):
+    letters, db, _ = corpus
+    (letters / "empty.txt").write_text("")
+    (letters / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (letters / "broken.pdf").write_bytes(b"%PDF-1.7 not really")
+    (letters / "broken.zip").write_bytes(b"PK\x03\x04 not really")
+    shutil.copy(FIXTURES / "not-letters" / "ur-denial-letter.txt", letters / "ur.txt")
+    with (letters / "huge.txt").open("wb") as handle:
+        handle.truncate(51 * 1024 * 1024)
+    code, summary = run([letters], db)
+    assert code == EXIT_REJECTS
+    reasons = dict(query(db, "SELECT split_part(path, '/', -1), reason FROM rejects"))
+    assert reasons["empty.txt"] == "empty file"
+    assert reasons["binary.txt"].startswith("undecodable")
+    assert reasons["broken.pdf"].startswith("corrupt PDF")
+    assert reasons["broken.zip"].startswith("corrupt zip")
+    assert reasons["ur.txt"].startswith("not an IMR determination")
+    assert reasons["huge.txt"].startswith("oversized")
+    assert f"rejected: {letters / 'ur.txt'}: not an IMR determination" in summary
+    assert one(db, "SELECT count(*) FROM letters") == 30
+
+    code, summary = run([letters], db)
+    assert code == EXIT_OK and "0 rejected" in summary  # unchanged rejects are not retried
+    shutil.copy(FIXTURES / "letters" / "fdl2014-two-items.txt", letters / "ur.txt")
+    code, summary = run([letters], db)
+    assert "1 changed" in summary
+    assert one(db, "SELECT count(*) FROM rejects WHERE path LIKE '%ur.txt'") == 0
+    assert one(db, "SELECT count(*) FROM letters") == 31
+
+
+def test_new_parser_version_rederives_from_stored_text(corpus, monkeypatch):
+    letters, db, items = corpus
+    run([letters], db)
+    empty = letters.parent / "empty-source"
+    empty.mkdir()
+    monkeypatch.setattr(refresh_module, "PARSER_VERSION", "next-version")
+    monkeypatch.setattr(refresh_module, "read_source", lambda source: pytest.fail("sources read"))
+    code, summary = run([empty], db)
+    assert code == EXIT_OK and "30 letters re-derived" in summary
+    assert query(db, "SELECT DISTINCT parser_version FROM letters") == [("next-version",)]
+    assert one(db, "SELECT value FROM meta WHERE key = 'parser_version'") == "next-version"
+    assert one(db, "SELECT count(*) FROM decisions") == items
+
+
+def test_full_rebuild_rereads_everything_and_keeps_run_history(corpus):
+    letters, db, items = corpus
+    run([letters], db)
+    code, summary = run([letters], db, full=True)
+    assert "0 new, 30 changed, 0 unchanged" in summary
+    assert one(db, "SELECT count(*) FROM etl_runs") == 2
+    assert one(db, "SELECT count(*) FROM decisions") == items
+
+
+def test_parallel_workers_give_the_same_database(corpus, tmp_path):
+    letters, db, items = corpus
+    run([letters], db, workers=2)
+    single = tmp_path / "single.duckdb"
+    run([letters], single)
+    sql = "SELECT doc_id, item_no, decision, category, treatment FROM decisions ORDER BY ALL"
+    assert query(db, sql) == query(single, sql)
+
+
+def test_usage_errors(tmp_path):
+    with pytest.raises(UsageError, match="no such source"):
+        refresh([str(tmp_path / "nope")], tmp_path / "imr.duckdb")
+    with pytest.raises(UsageError, match="--workers"):
+        refresh([str(tmp_path)], tmp_path / "imr.duckdb", workers=-1)
+
+
+def cli(*args: str, env: dict | None = None, **popen) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "etl", "refresh", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        **popen,
+    )
+
+
+def test_second_refresh_exits_3_and_a_dead_holder_does_not_block(corpus):
+    letters, db, _ = corpus
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with RefreshLock(db):
+        done = cli("--source", str(letters), "--db", str(db))
+        out, err = done.communicate(timeout=120)
+        assert done.returncode == EXIT_LOCKED
+        assert "another refresh holds" in err and str(os.getpid()) in err
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"""
+import time
+from pathlib import Path
+from etl.publish import RefreshLock
+with RefreshLock(Path({str(db)!r})):
+    print("locked", flush=True)
+    time.sleep(60)
+""",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    assert RefreshLock(db).path.read_text()  # the dead holder's note is still there
+    done = cli("--source", str(letters), "--db", str(db), "--workers", "1")
+    done.communicate(timeout=120)
+    assert done.returncode == EXIT_OK
+
+
+@pytest.mark.parametrize(
+    "point", ["after-start", "after-walk", "mid-load", "before-publish", "after-publish"]
+)
+def test_killed_refresh_leaves_a_complete_database_and_the_next_one_finishes(tmp_path, point):
+    letters = tmp_path / "letters"
+    db = tmp_path / "imr.duckdb"
+    write_letters(letters, 0, 10)
+    assert run([letters], db)[0] == EXIT_OK
+    before = one(db, "SELECT count(*) FROM decisions")
+    new_items = write_letters(letters, 10, 2100 if point == "mid-load" else 20)
+    killed = cli("--source", str(letters), "--db", str(db), "--workers", "1", env={"IMR_ETL_FAULT": point})
+    killed.communicate(timeout=300)
+    assert killed.returncode == -signal.SIGKILL
+    after_kill = one(db, "SELECT count(*) FROM decisions")
+    assert after_kill == (before + new_items if point == "after-publish" else before)
+    assert run([letters], db)[0] == EXIT_OK
+    reference = tmp_path / "reference.duckdb"
+    run([letters], reference)
+    sql = "SELECT doc_id, item_no, decision, category, treatment FROM decisions ORDER BY ALL"
+    assert query(db, sql) == query(reference, sql)
+
+
+def test_readers_keep_answering_during_a_refresh(tmp_path):
+    letters = tmp_path / "letters"
+    db = tmp_path / "imr.duckdb"
+    write_letters(letters, 0, 20)
+    run([letters], db)
+    before = one(db, "SELECT count(*) FROM decisions")
+    added = write_letters(letters, 20, 1500)
+    seen: list[int] = []
+    errors: list[Exception] = []
+    stop = threading.Event()
+
+    def read_in_a_loop() -> None:
+        while not stop.is_set():
+            try:
+                seen.append(one(db, "SELECT count(*) FROM decisions"))
+            except Exception as error:  # any failure to read is the bug this test looks for
+                errors.append(error)
+            time.sleep(0.01)
+
+    reader = threading.Thread(target=read_in_a_loop)
+    reader.start()
+    with duckdb.connect(str(db), read_only=True) as held_open:  # like a dashboard holding the file
+        done = cli("--source", str(letters), "--db", str(db), "--workers", "2")
+        done.communicate(timeout=300)
+        assert held_open.execute("SELECT count(*) FROM decisions").fetchone()[0] == before
+    stop.set()
+    reader.join()
+    assert done.returncode == EXIT_OK
+    assert errors == []
+    assert set(seen) <= {before, before + added} and seen[0] == before
+    assert one(db, "SELECT count(*) FROM decisions") == before + added
