@@ -173,7 +173,8 @@ def _compare(
         "AND root IN (SELECT root FROM _roots) AND path NOT IN (SELECT path FROM _listing)",
     )
     con.execute(
-        "UPDATE files SET missing_since = now() WHERE missing_since IS NULL AND root IN (SELECT root FROM _roots) "
+        "UPDATE files SET missing_since = now() WHERE missing_since IS NULL "
+        "AND root IN (SELECT root FROM _roots) "
         "AND split_part(path, '!', 1) NOT IN (SELECT path FROM _listing)"
     )
     con.unregister("_listing")
@@ -242,7 +243,8 @@ def _store(con: duckdb.DuckDBPyConnection, outcomes: list[Outcome], run_id: int,
     con.execute(f"DELETE FROM rejects WHERE {replaced}")
     con.execute(
         "INSERT INTO files SELECT r.path, r.root, r.size, r.mtime_ns, r.sha256, r.doc_id, r.status, "
-        f"coalesce(s.first_seen_run, {run_id}), {run_id}, NULL FROM _rows r LEFT JOIN _first_seen s USING (path)"
+        f"coalesce(s.first_seen_run, {run_id}), {run_id}, NULL "
+        "FROM _rows r LEFT JOIN _first_seen s USING (path)"
     )
     rejected = [o for o in outcomes if o.error]
     if rejected:
@@ -286,7 +288,8 @@ def _rederive(con: duckdb.DuckDBPyConnection, pool: _Workers, run_id: int, err: 
     progress = Progress("refresh: re-deriving letters", total, err)
     reader = con.cursor()
     stream = reader.execute(
-        "SELECT t.doc_id, t.text, l.synthetic FROM letter_texts_previous t JOIN letters_previous l USING (doc_id)"
+        "SELECT t.doc_id, t.text, l.synthetic "
+        "FROM letter_texts_previous t JOIN letters_previous l USING (doc_id)"
     ).to_arrow_reader(BATCH_LETTERS)
     renamed: dict[str, str] = {}
     done = 0

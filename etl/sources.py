@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from etl.extract import LETTER_SUFFIXES, documents_from_bytes, MAX_BYTES
+from etl.extract import LETTER_SUFFIXES, MAX_BYTES, documents_from_bytes
 from etl.parse import NotALetter, parse_text
 from etl.records import Letter
 

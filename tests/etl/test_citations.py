@@ -3,7 +3,8 @@ from etl.citations import parse_guidelines
 
 def test_2015_page_citation():
     [citation] = parse_guidelines(
-        "Decision based on MTUS Chronic Pain Treatment Guidelines\nWork conditioning, work hardening Page(s): 125."
+        "Decision based on MTUS Chronic Pain Treatment Guidelines\n"
+        "Work conditioning, work hardening Page(s): 125."
     )
     assert citation == {
         "text": "MTUS Chronic Pain Treatment Guidelines Work conditioning, work hardening Page(s): 125.",

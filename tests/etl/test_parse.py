@@ -106,7 +106,8 @@ def test_unknown_layout_degrades_to_partial_fields_with_warning():
 def test_item_without_readable_decision_is_kept_with_null_and_warning():
     text = (FIXTURES / "letters" / "fdl2014-two-items.txt").read_text()
     text = text.replace(
-        "1. Right shoulder arthroscopy with rotator cuff repair and subacromial decompression is medically\nnecessary and appropriate.",
+        "1. Right shoulder arthroscopy with rotator cuff repair and subacromial decompression is "
+        "medically\nnecessary and appropriate.",
         "1. Right shoulder arthroscopy with rotator cuff repair.",
     )
     text = text.replace(

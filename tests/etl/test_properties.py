@@ -19,7 +19,7 @@ from tests.conftest import FIXTURES, REAL_LETTERS, SEED
 def fixture_texts() -> tuple[str, ...]:
     paths = sorted((FIXTURES / "letters").glob("*.txt"))
     if REAL_LETTERS.is_dir():
-        paths += sorted(REAL_LETTERS.glob("*.pdf")) + [SEED]
+        paths += [*sorted(REAL_LETTERS.glob("*.pdf")), SEED]
     return tuple(normalise(d.text) for d in iter_documents([str(p) for p in paths]))
 
 

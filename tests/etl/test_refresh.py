@@ -100,7 +100,7 @@ def test_touched_file_is_rehashed_without_new_letters(corpus):
     run([letters], db)
     target = letters / "synthetic-00004.txt"
     os.utime(target, ns=(time.time_ns(), time.time_ns() + 10**9))
-    code, summary = run([letters], db)
+    _code, summary = run([letters], db)
     assert "1 changed" in summary and "0 letters and 0 items loaded" in summary
 
 
@@ -134,7 +134,7 @@ def test_disappeared_files_stay_marked_and_come_back(corpus):
     run([letters], db)
     moved = letters.parent / "moved.txt"
     (letters / "synthetic-00007.txt").rename(moved)
-    code, summary = run([letters], db)
+    _code, summary = run([letters], db)
     assert "1 missing" in summary
     assert one(db, "SELECT count(*) FROM files WHERE missing_since IS NOT NULL") == 1
     assert one(db, "SELECT count(*) FROM decisions") == items
@@ -190,14 +190,14 @@ def test_new_parser_version_rederives_from_stored_text(corpus, monkeypatch):
 def test_full_rebuild_rereads_everything_and_keeps_run_history(corpus):
     letters, db, items = corpus
     run([letters], db)
-    code, summary = run([letters], db, full=True)
+    _code, summary = run([letters], db, full=True)
     assert "0 new, 30 changed, 0 unchanged" in summary
     assert one(db, "SELECT count(*) FROM etl_runs") == 2
     assert one(db, "SELECT count(*) FROM decisions") == items
 
 
 def test_parallel_workers_give_the_same_database(corpus, tmp_path):
-    letters, db, items = corpus
+    letters, db, _items = corpus
     run([letters], db, workers=2)
     single = tmp_path / "single.duckdb"
     run([letters], single)
@@ -229,7 +229,7 @@ def test_second_refresh_exits_3_and_a_dead_holder_does_not_block(corpus):
     db.parent.mkdir(parents=True, exist_ok=True)
     with RefreshLock(db):
         done = cli("--source", str(letters), "--db", str(db))
-        out, err = done.communicate(timeout=120)
+        _out, err = done.communicate(timeout=120)
         assert done.returncode == EXIT_LOCKED
         assert "another refresh holds" in err and str(os.getpid()) in err
     holder = subprocess.Popen(
