@@ -1,0 +1,124 @@
+"""End-to-end refresh: `python bench/bench_refresh.py [--letters 100000] [--runs 3] [--pdf-share 0.1]`.
+
+Builds (once, under bench/out/) a corpus of generated letters with `python -m etl synth`, then
+measures, in the same run:
+- baseline: reading every file (the I/O floor) and `python -m etl parse` single process,
+- a refresh into an empty database (all cores), its peak memory (the whole process tree, sampled
+  from /proc) and the database size,
+- a refresh with nothing changed.
+Quotes medians; prints a markdown table for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+
+
+def corpus(letters: int, pdf_share: float) -> Path:
+    folder = OUT / f"letters-{letters}-pdf{int(pdf_share * 100)}"
+    if not (folder / "truth.jsonl").exists():
+        subprocess.run(
+            [sys.executable, "-m", "etl", "synth", "--count", str(letters), "--out", str(folder),
+             "--seed", "7", "--pdf-share", str(pdf_share), "--noise-share", "0.2"],
+            cwd=ROOT, check=True,
+        )
+    return folder
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/statm") as statm:
+                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                pending += [int(child) for child in children.read().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def timed_command(command: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak tree memory of a command."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, tree_rss(process.pid))
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    process.wait()
+    stop.set()
+    sampler.join()
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} exited {process.returncode}")
+    return time.perf_counter() - started, peak
+
+
+def read_all(folder: Path) -> float:
+    started = time.perf_counter()
+    for path in folder.rglob("*"):
+        if path.is_file():
+            path.read_bytes()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(description=__doc__)
+    options.add_argument("--letters", type=int, default=100_000)
+    options.add_argument("--runs", type=int, default=3)
+    options.add_argument("--pdf-share", type=float, default=0.0)
+    options.add_argument("--workers", type=int, default=os.cpu_count())
+    args = options.parse_args()
+    folder = corpus(args.letters, args.pdf_share)
+    db = OUT / "bench-refresh.duckdb"
+    refresh = [sys.executable, "-m", "etl", "refresh", "--source", str(folder), "--db", str(db),
+               "--workers", str(args.workers)]
+    io_floor = [read_all(folder) for _ in range(args.runs)]
+    parse_only = [timed_command([sys.executable, "-m", "etl", "parse", str(folder)])[0]]
+    builds, peaks, unchanged = [], [], []
+    for _ in range(args.runs):
+        for leftover in OUT.glob("bench-refresh.duckdb*"):
+            leftover.unlink()
+        seconds, peak = timed_command(refresh)
+        builds.append(seconds)
+        peaks.append(peak)
+        unchanged.append(timed_command(refresh)[0])
+    size = db.stat().st_size
+    median = statistics.median
+    print(f"{date.today()} · {platform.machine()}, {os.cpu_count()} cores · Python {platform.python_version()} · "
+          f"{args.letters:,} generated letters, {args.pdf_share:.0%} PDF, 20% with extraction noise · "
+          f"{args.workers} workers · median of {args.runs} runs (parse-only baseline: 1 run)\n")
+    print("| measure | seconds (median) | letters/s | peak memory |")
+    print("|---|---|---|---|")
+    print(f"| baseline: read every file | {median(io_floor):.1f} | {args.letters / median(io_floor):,.0f} | |")
+    print(f"| baseline: `python -m etl parse`, 1 process | {median(parse_only):.1f} | "
+          f"{args.letters / median(parse_only):,.0f} | |")
+    print(f"| refresh into an empty database | {median(builds):.1f} | {args.letters / median(builds):,.0f} | "
+          f"{max(peaks) / 2**20:,.0f} MB (max) |")
+    print(f"| refresh, nothing changed | {median(unchanged):.1f} | | |")
+    print(f"\ndatabase size: {size / 2**20:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
