@@ -29,6 +29,7 @@ from etl.progress import Progress
 from etl.sources import Outcome, SourceFile, parse_outcome, read_source, walk
 
 BATCH_LETTERS = 2000
+WINDOW_FILES = 4000
 FAULT_ENV = "IMR_ETL_FAULT"
 EXIT_OK, EXIT_REJECTS, EXIT_FATAL, EXIT_LOCKED = 0, 1, 2, 3
 
@@ -103,11 +104,7 @@ def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextI
         stored_version = _meta(con, "parser_version")
         if stored_version is not None and stored_version != PARSER_VERSION:
             counts.rederived = _rederive(con, pool, run_id, err)
-        listing = pl.DataFrame(
-            [vars(entry) for entry in walk(roots)],
-            schema={"path": pl.String, "root": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64},
-        )
-        work = _compare(con, listing, roots, run_id, full, counts)
+        work = _compare(con, _listing(roots), roots, full, counts)
         if full:
             for table in (*LETTER_TABLES, "files", "rejects"):
                 con.execute(f"DELETE FROM {table}")
@@ -139,14 +136,26 @@ def _has_current_schema(database: Path) -> bool:
         return False
 
 
+def _listing(roots: list[Path]) -> pl.DataFrame:
+    """Path, root, size and mtime of every source file, as columns (compact for millions)."""
+    columns: dict[str, list] = {"path": [], "root": [], "size": [], "mtime_ns": []}
+    for entry in walk(roots):
+        columns["path"].append(entry.path)
+        columns["root"].append(entry.root)
+        columns["size"].append(entry.size)
+        columns["mtime_ns"].append(entry.mtime_ns)
+    return pl.DataFrame(
+        columns, schema={"path": pl.String, "root": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64}
+    )
+
+
 def _compare(
     con: duckdb.DuckDBPyConnection,
     listing: pl.DataFrame,
     roots: list[Path],
-    run_id: int,
     full: bool,
     counts: Counts,
-) -> list[SourceFile]:
+) -> pl.DataFrame:
     """Split the listing into new, changed and unchanged files; mark vanished files missing."""
     con.register("_listing", listing)
     known = con.sql(
@@ -179,30 +188,34 @@ def _compare(
     )
     con.unregister("_listing")
     con.unregister("_roots")
-    todo = known.join(unchanged.select("path"), on="path", how="anti")
-    return [SourceFile(r["path"], r["root"], r["size"], r["mtime_ns"]) for r in todo.iter_rows(named=True)]
+    return known.join(unchanged.select("path"), on="path", how="anti").select(
+        "path", "root", "size", "mtime_ns"
+    )
 
 
 def _load(
     con: duckdb.DuckDBPyConnection,
     pool: _Workers,
-    work: list[SourceFile],
+    work: pl.DataFrame,
     run_id: int,
     counts: Counts,
     err: TextIO,
 ) -> None:
-    progress = Progress("refresh: files", len(work), err)
+    """Read and parse in windows of files, so results never pile up faster than they are stored."""
+    progress = Progress("refresh: files", work.height, err)
     batch: list[Outcome] = []
-    first_batch = True
-    for outcomes in pool.map(read_source, work):
-        progress.advance()
-        batch.extend(outcomes)
-        if len(batch) >= BATCH_LETTERS:
-            _store(con, batch, run_id, counts)
-            batch = []
-            if first_batch:
-                _fault_point("mid-load")
-                first_batch = False
+    stored_once = False
+    for offset in range(0, work.height, WINDOW_FILES):
+        window = [SourceFile(*row) for row in work.slice(offset, WINDOW_FILES).iter_rows()]
+        for outcomes in pool.map(read_source, window):
+            progress.advance()
+            batch.extend(outcomes)
+            if len(batch) >= BATCH_LETTERS:
+                _store(con, batch, run_id, counts)
+                batch = []
+                if not stored_once:
+                    _fault_point("mid-load")
+                    stored_once = True
     _store(con, batch, run_id, counts)
     progress.finish()
 
