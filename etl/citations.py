@@ -173,7 +173,7 @@ def _chapters(sentence: str, source: str) -> list[_Piece]:
 
 
 def _families(source: str) -> tuple[str, ...]:
-    return {"MTUS": ("MTUS",), "ODG": ("ODG",), "ACOEM": ("ACOEM",)}.get(source, ())
+    return {"MTUS": ("MTUS",), "ODG": ("ODG",), "ACOEM": ("ACOEM",)}.get(source, ("Other",))
 
 
 def _citation(piece: _Piece, source: str) -> Citation:
@@ -207,11 +207,10 @@ def _citation(piece: _Piece, source: str) -> Citation:
 
 def _document(body: str, source: str) -> tuple[str | None, str]:
     """The canonical book or chapter and the text that names its section."""
-    families = _families(source)
-    if not families:
-        return None, body
-    pattern = _alias_pattern(families)
+    pattern = _alias_pattern(_families(source))
     match = pattern.match(body) or pattern.search(body)
+    if not match and source == "Other":
+        return _named_work(body)
     if not match:
         return None, body
     document = _alias_lookup()[match.group(0).lower()].document
@@ -221,6 +220,13 @@ def _document(body: str, source: str) -> tuple[str | None, str]:
     if match.start() > 0 and not after.strip(_EDGE):
         return document, body[: match.start()]  # "MRI shoulder": the topic comes first
     return document, after
+
+
+def _named_work(body: str) -> tuple[str | None, str]:
+    """Another source ("UpToDate: Lumbar stenosis", "Medscape Reference."): its name as written
+    is the document, what follows a colon the section."""
+    name, _, topic = body.partition(":")
+    return (name.strip(_EDGE) or None), topic
 
 
 def _clean_section(rest: str) -> str | None:

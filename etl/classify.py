@@ -20,8 +20,12 @@ from etl import rules
 DRUG_PRIORITY = 55
 FUZZY_DRUG_SCORE = 88
 _TOPICAL_FORM = re.compile(
-    r"\b(?:cream|creams|gel|gels|patch|patches|pad|ointment|lotion|topical|spray|liniment|"
-    r"roll-on|rub|solution|foam)\b|\d%",
+    r"\b(?:cream|creams|gel|gels|patch|patches|pad|ointment|lotion|topical|liniment|roll-on|rub|foam)\b|\d%",
+)
+# Transdermal opioid patches (fentanyl, Butrans) are opioids, not topical analgesics.
+_KEEPS_GROUP_AS_PATCH = {"Opioids", "Opioid Antagonists", "Hormones", "Androgens & Anabolic Steroids"}
+_SPINAL_LEVEL = re.compile(
+    r"\b[CTLS]\d{1,2}\s*-\s*[CTLS]?\d{1,2}\b|\b(?:lumbar|cervical|thoracic|spine|spinal)\b", re.I
 )
 _COMPOUNDED = re.compile(r"\b(?:compound|compounded|cream base|transdermal)\b")
 _WORD = re.compile(r"[a-z][a-z-]{4,}")
@@ -42,6 +46,7 @@ _DOSE = re.compile(
     r"\bwith \w+ refills?\b|\b\d+\s*x\s*\d+\b|\b(?:x|times)\s*\d+\b|\(\s*\)",
     re.IGNORECASE,
 )
+
 
 @dataclass(frozen=True)
 class _Match:
@@ -98,8 +103,10 @@ def classify(treatment: str) -> Classification | None:
         return _fuzzy_drug(text)
     best = max(matches, key=lambda m: (m.priority, m.end - m.start, -m.start))
     if best.drug is None:
+        if best.subcategory == "Non-arthroscopic Surgery" and _SPINAL_LEVEL.search(treatment):
+            return Classification("Surgery", "Spine")
         return Classification(best.category, best.subcategory)
-    drugs = sorted((m for m in matches if m.drug is not None), key=lambda m: m.start)
+    drugs = sorted((m for m in matches if m.drug is not None), key=lambda m: (m.start, m.start - m.end))
     return _pharmaceutical(text, drugs, treatment)
 
 
@@ -121,7 +128,7 @@ def _pharmaceutical(text: str, drug_matches: list[_Match], treatment: str) -> Cl
     groups = {m.drug.group for m in drug_matches if m.drug is not None}
     if "Topical Compounds" in groups:
         return Classification("Pharmaceuticals", "Topical Compounds", first.generic, name)
-    if _TOPICAL_FORM.search(text):
+    if first.group not in _KEEPS_GROUP_AS_PATCH and _TOPICAL_FORM.search(text):
         distinct = {m.drug.generic for m in drug_matches if m.drug is not None}
         compounded = len(distinct) > 1 or _COMPOUNDED.search(text) is not None
         group = "Topical Compounds" if compounded else "Topical Analgesics"

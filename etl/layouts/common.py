@@ -15,7 +15,23 @@ from typing import TypedDict
 from etl import rules
 
 DATE = r"\d{1,2}\s*[/-]\s*\d{1,2}\s*[/-]\s*\d{2,4}"
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+NAMED_DATE = r"(?:" + "|".join(m.capitalize() for m in MONTHS) + r")\s+\d{1,2},?\s+\d{4}"
 _DATE_PARTS = re.compile(r"\s*[/-]\s*")
+_NAMED_PARTS = re.compile(r"([A-Za-z]+)\s+(\d{1,2}),?\s+(\d{4})")
 _SPECIALTY_LIST = re.compile(r"\s*[,;]\s*")
 _HEADER_LABELS = {
     "date_assigned": r"Date\s+Assigned",
@@ -47,7 +63,7 @@ _GENDERS = {
     "lady": "female",
 }
 _INJURY_DATE = re.compile(
-    rf"(?:injury|injured|claim|accident)\b[^.]{{0,40}}?\b(?:on|of|from|dated)\s+({DATE})",
+    rf"(?:injury|injured|claim|accident)\b[^.]{{0,40}}?\b(?:on|of|from|dated)\s+({DATE}|{NAMED_DATE})",
     re.IGNORECASE,
 )
 _STATES_LINE = re.compile(r"State\(s\) of Licensure\s*:\s*(.*?)\s*(?=Certification|\Z)", re.S)
@@ -100,7 +116,11 @@ class Header(TypedDict):
 
 
 def iso_date(text: str) -> str | None:
-    """ "10/20/2011", "10-13-16" → ISO; None when it is not a real date."""
+    """Dates as letters write them ("10/20/2011", "10-13-16", "August 27, 2000") → ISO;
+    None when it is not a real date."""
+    named = _NAMED_PARTS.fullmatch(text.strip())
+    if named:
+        text = f"{MONTHS.index(named.group(1).lower()) + 1}/{named.group(2)}/{named.group(3)}"
     parts = _DATE_PARTS.split(text.strip())
     if len(parts) != 3:
         return None

@@ -62,7 +62,7 @@ def items(text: str, head: re.Pattern[str], warnings: list[str], region: int = 0
 
 
 def _longest(labels: list[common.Label]) -> list[common.Label]:
-    """"Medical Treatment Guideline(s) Relied Upon …" also contains the short form: keep one."""
+    """ "Medical Treatment Guideline(s) Relied Upon …" also contains the short form: keep one."""
     ends: dict[int, common.Label] = {}
     for label in labels:
         if label.end not in ends or label.start < ends[label.end].start:
