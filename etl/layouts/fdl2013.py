@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from etl.layouts import common, numbered
-from etl.layouts.base import LayoutResult, RawItem
+from etl.layouts.base import LayoutResult, assemble
 
 FORMAT = "fdl-2013"
 
@@ -24,24 +24,5 @@ def parse(text: str) -> LayoutResult:
     summary = common.section(
         text, ("Case Summary:", "CASE SUMMARY"), ("Regarding the request for", "Relied Upon")
     )
-    return era_result(text, header, summary, numbered.items(text, _HEAD, warnings), warnings)
-
-
-def era_result(
-    text: str, header: common.Header, summary: str, items: list[RawItem], warnings: list[str]
-) -> LayoutResult:
-    """Shared tail of the 2013 and 2014 parsers (they differ in head and summary anchors)."""
-    age, gender = common.patient(summary)
-    if header["date_of_injury"] is None:
-        header["date_of_injury"] = common.injury_date(summary)
-    codes, specialties, unknown_states = common.prose_credentials(text)
-    warnings += [f"unknown state of licensure: {name}" for name in unknown_states]
-    return LayoutResult(
-        header=header,
-        patient_age=age,
-        patient_gender=gender,
-        reviewer_states=codes,
-        reviewer_specialties=specialties,
-        items=items,
-        warnings=warnings,
-    )
+    items = numbered.items(text, _HEAD, warnings)
+    return assemble(header, summary, common.prose_credentials(text), items, warnings)

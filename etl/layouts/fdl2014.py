@@ -7,8 +7,7 @@ from __future__ import annotations
 import re
 
 from etl.layouts import common, numbered
-from etl.layouts.base import LayoutResult
-from etl.layouts.fdl2013 import era_result
+from etl.layouts.base import LayoutResult, assemble
 
 FORMAT = "fdl-2014"
 
@@ -27,4 +26,5 @@ def parse(text: str) -> LayoutResult:
     summary = common.section(text, ("CLINICAL CASE SUMMARY",), ("IMR DECISION(S)", "Relied Upon"))
     heading = _DECISIONS_HEADING.search(text)
     region = heading.end() if heading else 0
-    return era_result(text, header, summary, numbered.items(text, _HEAD, warnings, region), warnings)
+    items = numbered.items(text, _HEAD, warnings, region)
+    return assemble(header, summary, common.prose_credentials(text), items, warnings)

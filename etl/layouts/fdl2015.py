@@ -7,7 +7,7 @@ import re
 from itertools import pairwise
 
 from etl.layouts import common
-from etl.layouts.base import LayoutResult, RawItem
+from etl.layouts.base import LayoutResult, RawItem, assemble
 
 FORMAT = "fdl-2015"
 
@@ -47,21 +47,8 @@ def parse(text: str) -> LayoutResult:
     summary = common.section(
         text, ("CLINICAL CASE SUMMARY",), ("IMR ISSUES, DECISIONS", "Claims Administrator guideline")
     )
-    age, gender = common.patient(summary)
-    if header["date_of_injury"] is None:
-        header["date_of_injury"] = common.injury_date(summary)
-    codes, specialties, unknown_states = common.listed_credentials(text)
-    warnings += [f"unknown state of licensure: {name}" for name in unknown_states]
     items = _items(text, warnings)
-    return LayoutResult(
-        header=header,
-        patient_age=age,
-        patient_gender=gender,
-        reviewer_states=codes,
-        reviewer_specialties=specialties,
-        items=items,
-        warnings=warnings,
-    )
+    return assemble(header, summary, common.listed_credentials(text), items, warnings)
 
 
 def _items(text: str, warnings: list[str]) -> list[RawItem]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from etl.layouts import common
-from etl.layouts.base import LayoutResult, RawItem
+from etl.layouts.base import LayoutResult, RawItem, assemble
 
 FORMAT = "unknown"
 
@@ -45,13 +45,9 @@ def detect(text: str) -> bool:
 def parse(text: str) -> LayoutResult:
     warnings = ["unrecognised letter layout: fields read by generic rules"]
     header = common.read_header(text)
-    age, gender = common.patient(text)
-    if header["date_of_injury"] is None:
-        header["date_of_injury"] = common.injury_date(text)
-    codes, specialties, unknown_states = common.listed_credentials(text)
-    if not codes and not specialties:
-        codes, specialties, unknown_states = common.prose_credentials(text)
-    warnings += [f"unknown state of licensure: {name}" for name in unknown_states]
+    credentials = common.listed_credentials(text)
+    if not credentials[0] and not credentials[1]:
+        credentials = common.prose_credentials(text)
     items: list[RawItem] = []
     seen: set[str] = set()
     for match in _REQUEST.finditer(text):
@@ -69,12 +65,4 @@ def parse(text: str) -> LayoutResult:
                 rationale=None,
             )
         )
-    return LayoutResult(
-        header=header,
-        patient_age=age,
-        patient_gender=gender,
-        reviewer_states=codes,
-        reviewer_specialties=specialties,
-        items=items,
-        warnings=warnings,
-    )
+    return assemble(header, text, credentials, items, warnings)
