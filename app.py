@@ -1,28 +1,56 @@
-"""IMR Atlas dashboard entry point.
+"""IMR Atlas dashboard: page navigation and the shared sidebar filters, nothing else.
 
-Until the database and its pages land (ETL and dashboard issues), this page says what the
-project can do today and how to parse the bundled letters.
+Run with `streamlit run app.py`; the database is `IMR_DB` (default data/imr.duckdb).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import streamlit as st
 
-SAMPLE = Path(__file__).parent / "data" / "sample"
+from dashboard import connection, sidebar, ui
+from dashboard.queries import filter_options
 
-st.set_page_config(page_title="IMR Atlas", layout="wide")
-st.title("IMR Atlas")
-st.write(
-    "California workers' compensation Independent Medical Review determinations: "
-    "how often utilization-review denials are upheld, by treatment, reviewer and guideline."
-)
-st.info(
-    "The database and the analysis pages are not built yet. Today the parser turns letters "
-    "(text, PDF, zip) into structured records:\n\n"
-    "`python -m etl parse data/sample > records.jsonl`",
-    icon="ℹ️",
-)
-letters = sorted(p.name for p in SAMPLE.glob("*") if p.suffix in {".txt", ".pdf"}) if SAMPLE.is_dir() else []
-st.metric("Bundled sample letters (synthetic)", len(letters))
+PAGES = Path(__file__).parent / "dashboard" / "pages"
+
+st.set_page_config(page_title="IMR Atlas", page_icon=":material/balance:", layout="wide")
+
+try:
+    db = connection.current()
+except duckdb.Error:  # not a DuckDB file, or another version's: the getting-started page says so
+    db = None
+if db is None or not db.is_ready:
+    page = st.navigation([st.Page(PAGES / "no_data.py", title="Getting started", icon=":material/build:")])
+else:
+    sidebar.show(ui.unfiltered(filter_options))
+    page = st.navigation(
+        [
+            st.Page(PAGES / "overview.py", title="Overview", icon=":material/monitoring:", default=True),
+            st.Page(
+                PAGES / "treatments.py",
+                title="Treatment types",
+                icon=":material/medication:",
+                url_path="treatments",
+            ),
+            st.Page(
+                PAGES / "specialties.py",
+                title="Reviewer specialties",
+                icon=":material/stethoscope:",
+                url_path="specialties",
+            ),
+            st.Page(
+                PAGES / "guidelines.py",
+                title="Guidelines",
+                icon=":material/menu_book:",
+                url_path="guidelines",
+            ),
+            st.Page(PAGES / "letters.py", title="Letters", icon=":material/mail:", url_path="letters"),
+            st.Page(PAGES / "sql.py", title="SQL", icon=":material/terminal:", url_path="sql"),
+            st.Page(
+                PAGES / "quality.py", title="Data quality", icon=":material/fact_check:", url_path="quality"
+            ),
+        ]
+    )
+page.run()

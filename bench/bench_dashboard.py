@@ -1,0 +1,352 @@
+"""Dashboard query speed: `python bench/bench_dashboard.py [--db PATH] [--letters 1000000] [--runs 5]`.
+
+Builds (once, if missing) a database of generated letters straight from the generator's truth
+records — no parsing — into bench/out/ (git-ignored). Then, in one run: each page's queries
+(dashboard.queries, exactly as the pages call them, without Streamlit's cache) against the same
+aggregations in pandas over the same flat tables held in memory, unfiltered and filtered.
+Prints a markdown table of medians for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from multiprocessing import get_context
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dashboard import queries  # noqa: E402
+from dashboard.connection import Database, file_identity  # noqa: E402
+from dashboard.filters import Filters  # noqa: E402
+from dashboard.working_set import ENUM_COLUMNS, ITEMS_TABLE  # noqa: E402
+from etl import fts  # noqa: E402
+from etl.load import LoadedLetter, create_schema, insert_letters  # noqa: E402
+from etl.synth.generate import generate_letter  # noqa: E402
+
+BATCH = 20_000
+SEED = "bench"
+PARSER_VERSION = "synth-truth"
+
+
+def generate_batch(indexes: range) -> list[LoadedLetter]:
+    """One batch of generated letters, marked synthetic (they are)."""
+    letters = []
+    for index in indexes:
+        text, record = generate_letter(random.Random(f"{SEED}:{index}"), index)
+        letters.append(LoadedLetter(record, text, synthetic=True))
+    return letters
+
+
+def build(path: Path, count: int) -> None:
+    """Write the database beside `path` and move it into place only when complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".building")
+    partial.unlink(missing_ok=True)
+    started = time.perf_counter()
+    con = duckdb.connect(str(partial))
+    create_schema(con)
+    batches = [range(start, min(start + BATCH, count)) for start in range(0, count, BATCH)]
+    letters = items = 0
+    with get_context("fork").Pool(os.cpu_count() or 1) as pool:
+        for batch in pool.imap(generate_batch, batches):
+            added = insert_letters(con, batch, PARSER_VERSION, run_id=1)
+            letters, items = letters + added[0], items + added[1]
+            print(f"\r{letters:,} letters, {items:,} items", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    fts.create_index(con)
+    con.execute(
+        "INSERT INTO etl_runs (run_id, started_at, finished_at, status, parser_version, full_rebuild,"
+        " letters_loaded, items_loaded, seconds) VALUES (1, now(), now(), 'ok', ?, true, ?, ?, ?)",
+        [PARSER_VERSION, letters, items, time.perf_counter() - started],
+    )
+    con.execute("CHECKPOINT")
+    con.close()
+    os.replace(partial, path)
+    print(f"built {path} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+ALL = Filters(include_synthetic=True)
+FILTERED = Filters(
+    include_synthetic=True,
+    date_from=date(2016, 1, 1),
+    categories=("Pharmaceuticals",),
+    specialties=("Physical Medicine & Rehabilitation",),
+)
+SEARCH = "norco"
+
+
+def duckdb_pages(db: Database, filters: Filters, category: str) -> dict[str, Callable[[], object]]:
+    """Each page's queries as the page runs them (the sidebar's options are cached per refresh)."""
+    c = db.cursor
+
+    def letters(search: str | None) -> Callable[[], object]:
+        def run() -> object:
+            hits = queries.search_hits(c(), search, db.has_fts) if search else None
+            page = queries.explorer_page(c(), filters, hits, 0)
+            doc_id = page["doc_id"][0]
+            return (
+                queries.headline(c(), filters),
+                queries.explorer_count(c(), filters, hits),
+                queries.letter(c(), doc_id),
+                queries.letter_items(c(), doc_id),
+            )
+
+        return run
+
+    return {
+        "Overview": lambda: (
+            queries.headline(c(), filters),
+            queries.monthly(c(), filters),
+            queries.by_category(c(), filters),
+            queries.last_refresh(c()),
+        ),
+        "Treatment types": lambda: (
+            queries.headline(c(), filters),
+            queries.by_category(c(), filters),
+            queries.by_subcategory(c(), filters, category),
+            queries.top_treatments(c(), filters, category),
+        ),
+        "Reviewer specialties": lambda: (
+            queries.headline(c(), filters),
+            queries.by_specialty(c(), filters),
+            queries.specialty_by_category(c(), filters),
+            queries.by_state(c(), filters),
+        ),
+        "Guidelines": lambda: (
+            queries.headline(c(), filters),
+            queries.citation_sources_by_year(c(), filters),
+            queries.by_guideline(c(), filters, "document", 30),
+            queries.source_agreement(c(), filters),
+            queries.differing_sources(c(), filters),
+        ),
+        "Letters": letters(None),
+        f"Letters, search '{SEARCH}'": letters(SEARCH),
+        "Data quality": lambda: (
+            queries.headline(c(), filters),
+            queries.coverage(c(), filters),
+            queries.letter_coverage(c()),
+            queries.warnings_by_kind(c()),
+            queries.rejects_by_reason(c()),
+            queries.rejects(c()),
+            queries.refresh_runs(c()),
+        ),
+    }
+
+
+class PandasBaseline:
+    """The same aggregations in pandas, over the same flat tables loaded into memory once."""
+
+    def __init__(self, db: Database) -> None:
+        cursor = db.cursor()
+        as_text = ", ".join(f"{column}::VARCHAR AS {column}" for column in ENUM_COLUMNS[ITEMS_TABLE])
+        self.items = cursor.execute(f"SELECT * REPLACE ({as_text}) FROM {ITEMS_TABLE}").df()
+        self.items["rationale"] = cursor.execute(
+            "SELECT i.rationale FROM dash_items d JOIN items i USING (item_id) ORDER BY d.rowid"
+        ).df()["rationale"]
+        self.citations = cursor.execute(
+            "SELECT letter_row, decision_date, decision_year, category::VARCHAR AS category, upheld, "
+            "source::VARCHAR AS source, document::VARCHAR AS document, section::VARCHAR AS section, pages "
+            "FROM dash_reviewer_citations"
+        ).df()
+        self.specialties = cursor.execute(
+            "SELECT letter_row, specialty::VARCHAR AS specialty FROM dash_specialties"
+        ).df()
+        self.letters = cursor.execute("SELECT doc_id, warnings, item_count FROM letters").df()
+        self.texts = cursor.execute("SELECT doc_id, text FROM letter_texts").df().set_index("doc_id")["text"]
+        self.rejects = cursor.execute("SELECT * FROM rejects").df()
+        self.runs = cursor.execute("SELECT * FROM etl_runs").df()
+
+    def mask(self, frame: pd.DataFrame, filters: Filters) -> pd.Series:
+        keep = pd.Series(True, index=frame.index)
+        if filters.date_from:
+            keep &= frame["decision_date"] >= pd.Timestamp(filters.date_from)
+        if filters.categories:
+            keep &= frame["category"].isin(filters.categories)
+        if filters.specialties:
+            rows = self.specialties.loc[self.specialties["specialty"].isin(filters.specialties), "letter_row"]
+            keep &= frame["letter_row"].isin(rows)
+        return keep
+
+    @staticmethod
+    def rates(grouped) -> pd.DataFrame:
+        out = grouped.agg(items=("upheld", "size"), n=("upheld", "count"), upheld=("upheld", "sum"))
+        return out.assign(uphold_rate=out["upheld"] / out["n"])
+
+    def pages(self, filters: Filters, category: str) -> dict[str, Callable[[], object]]:
+        items = lambda: self.items[self.mask(self.items, filters)]  # noqa: E731
+        cites = lambda: self.citations[self.mask(self.citations, filters)]  # noqa: E731
+
+        def headline() -> object:
+            shown = items()
+            return len(shown), shown["letter_row"].nunique(), shown["upheld"].count(), shown["upheld"].sum()
+
+        def letters(search: str | None) -> Callable[[], object]:
+            def run() -> object:
+                shown = items()
+                if search:
+                    text = shown["treatment"].fillna("") + " " + shown["rationale"].fillna("")
+                    shown = shown[text.str.contains(search, case=False, regex=False)]
+                page = shown.sort_values(["decision_date", "item_id"], ascending=[False, True]).head(50)
+                doc_id = page["doc_id"].iloc[0]
+                return headline(), len(shown), self.texts[doc_id], self.items[self.items["doc_id"] == doc_id]
+
+            return run
+
+        def by_list(column: str, *also: str) -> object:
+            return self.rates(items()[[column, *also, "upheld"]].explode(column).groupby([column, *also]))
+
+        def top_treatments() -> object:
+            chosen = items()
+            chosen = chosen[chosen["category"] == category]
+            top = chosen["treatment_key"].value_counts().head(25).index
+            chosen = chosen[chosen["treatment_key"].isin(top)]
+            grouped = chosen.groupby("treatment_key")
+            return (
+                self.rates(grouped),
+                grouped["treatment"].nunique(),
+                grouped["treatment"].agg(lambda s: s.mode()[0]),
+            )
+
+        def agreement() -> object:
+            shown = items()
+            reviewer, claims = shown["reviewer_source"], shown["claims_source"]
+            group = np.select(
+                [reviewer.isna() & claims.isna(), claims.isna(), reviewer.isna(), reviewer == claims],
+                ["neither", "reviewer only", "claims administrator only", "same source"],
+                "different source",
+            )
+            return self.rates(shown.groupby(group))
+
+        def differing() -> object:
+            shown = items()
+            shown = shown[shown["reviewer_source"].notna() & shown["claims_source"].notna()]
+            shown = shown[shown["reviewer_source"] != shown["claims_source"]]
+            return self.rates(shown.groupby(["claims_source", "reviewer_source"]))
+
+        def quality() -> object:
+            shown = items()
+            warnings = self.letters["warnings"].explode().dropna().str.split(":").str[0].value_counts()
+            return (
+                headline(),
+                (shown["decision"] == "unknown").sum(),
+                shown["reviewer_sources"].map(len).eq(0).sum(),
+                (self.letters["warnings"].map(len) > 0).sum(),
+                warnings,
+                self.rejects.groupby("reason").size(),
+                self.runs.sort_values("run_id"),
+            )
+
+        return {
+            "Overview": lambda: (
+                headline(),
+                self.rates(items().groupby("decision_month")),
+                self.rates(items().groupby("category")),
+                self.runs.sort_values("run_id").tail(1),
+            ),
+            "Treatment types": lambda: (
+                headline(),
+                self.rates(items().groupby("category")),
+                self.rates(items()[items()["category"] == category].groupby("subcategory", dropna=False)),
+                top_treatments(),
+            ),
+            "Reviewer specialties": lambda: (
+                headline(),
+                by_list("specialties"),
+                by_list("specialties", "category"),
+                by_list("states"),
+            ),
+            "Guidelines": lambda: (
+                headline(),
+                cites().groupby(["decision_year", "source"]).size(),
+                self.rates(cites().groupby(["source", "document"])).nlargest(30, "items"),
+                agreement(),
+                differing(),
+            ),
+            "Letters": letters(None),
+            f"Letters, search '{SEARCH}'": letters(SEARCH),
+            "Data quality": quality,
+        }
+
+
+def median_ms(function: Callable[[], object], runs: int) -> float:
+    function()  # warm: the first run pays for loading columns into memory
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=ROOT / "bench" / "out" / "bench-1m.duckdb")
+    parser.add_argument(
+        "--letters", type=int, default=1_000_000, help="letters to generate if --db is missing"
+    )
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    if not args.db.exists():
+        build(args.db, args.letters)
+
+    started = time.perf_counter()
+    db = Database(file_identity(args.db))
+    working_set_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    baseline = PandasBaseline(db)
+    pandas_seconds = time.perf_counter() - started
+    letters, items = (
+        db.cursor().execute("SELECT count(DISTINCT letter_row), count(*) FROM dash_items").fetchone()
+    )
+    category = queries.by_category(db.cursor(), ALL)["category"][0]
+    options_ms = median_ms(lambda: queries.filter_options(db.cursor()), args.runs)
+
+    for filters in (ALL, FILTERED):  # the two engines must agree before they are timed
+        mine = queries.headline(db.cursor(), filters).row(0, named=True)
+        shown = baseline.items[baseline.mask(baseline.items, filters)]
+        assert (mine["items"], mine["n"], mine["upheld"]) == (
+            len(shown),
+            shown["upheld"].count(),
+            shown["upheld"].sum(),
+        )
+
+    print(
+        f"{letters:,} generated letters, {items:,} items; {args.db.stat().st_size / 1e9:.1f} GB file; "
+        f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}); "
+        f"duckdb {duckdb.__version__}, "
+        f"pandas {pd.__version__}; median of {args.runs} runs.\n"
+    )
+    print(
+        f"Once per refresh: working set {working_set_seconds:.1f} s "
+        f"(pandas baseline load {pandas_seconds:.1f} s); "
+        f"sidebar filter options {options_ms:.0f} ms.\n"
+    )
+    print("| page | filters | DuckDB (ms) | pandas (ms) | speed-up | under 300 ms |")
+    print("|---|---|---:|---:|---:|---|")
+    for label, filters in (("none", ALL), ("2016+, Pharmaceuticals, PM&R reviewer", FILTERED)):
+        mine, theirs = duckdb_pages(db, filters, category), baseline.pages(filters, category)
+        for page, run in mine.items():
+            ours, pandas_ms = median_ms(run, args.runs), median_ms(theirs[page], args.runs)
+            print(
+                f"| {page} | {label} | {ours:.0f} | {pandas_ms:.0f} | {pandas_ms / ours:.1f}× | "
+                f"{'yes' if ours < 300 else 'no'} |"
+            )
+    db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

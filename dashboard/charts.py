@@ -1,0 +1,111 @@
+"""Altair builders. Each takes an aggregated frame from dashboard.queries (never item rows) and
+gives every mark a tooltip with the rate, its 95% interval and n."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+GREY = "#d0d0d0"
+RATE_SCALE = alt.Scale(domain=[0, 1])
+LABEL_LIMIT = 320  # pixels of a group's name before Vega-Lite cuts it
+
+
+def _rate_tooltip(*labels: alt.Tooltip, rate: str = "uphold_rate", n: str = "n") -> list[alt.Tooltip]:
+    title = "share" if rate == "share" else "uphold rate"
+    return [
+        *labels,
+        alt.Tooltip(f"{rate}:Q", title=title, format=".1%"),
+        alt.Tooltip(f"{rate}_low:Q", title="95% CI low", format=".1%"),
+        alt.Tooltip(f"{rate}_high:Q", title="95% CI high", format=".1%"),
+        alt.Tooltip(f"{n}:Q", title="n", format=","),
+    ]
+
+
+def rate_bars(
+    frame: pl.DataFrame, label: str, title: str, rate: str = "uphold_rate", n: str = "n"
+) -> alt.LayerChart:
+    """One row per group in the frame's order: a rate as a dot, a share as a bar, each with its
+    95% interval as a line."""
+    y = alt.Y(f"{label}:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
+    tooltip = _rate_tooltip(alt.Tooltip(f"{label}:N", title=title), rate=rate, n=n)
+    axis_title = "share (95% CI)" if rate == "share" else "uphold rate (95% CI)"
+    base = alt.Chart(frame).encode(y=y, tooltip=tooltip)
+    interval = base.mark_rule(strokeWidth=3, opacity=0.5).encode(
+        x=alt.X(f"{rate}_low:Q", scale=RATE_SCALE, axis=alt.Axis(format="%"), title=axis_title),
+        x2=f"{rate}_high:Q",
+    )
+    if rate == "share":
+        value = base.mark_bar(opacity=0.6).encode(x=f"{rate}:Q")
+        return (value + interval).properties(height=alt.Step(22))
+    value = base.mark_point(filled=True, size=70).encode(x=f"{rate}:Q")
+    return (interval + value).properties(height=alt.Step(22))
+
+
+def rate_over_time(frame: pl.DataFrame, time: str = "month") -> alt.LayerChart:
+    """Uphold rate per period as a line with its 95% band."""
+    x = alt.X(f"{time}:T", title="decision date")
+    tooltip = _rate_tooltip(alt.Tooltip(f"{time}:T", title=time, format="%Y-%m"))
+    band = (
+        alt.Chart(frame)
+        .mark_area(opacity=0.25)
+        .encode(
+            x=x,
+            y=alt.Y(
+                "uphold_rate_low:Q",
+                scale=alt.Scale(zero=False),
+                axis=alt.Axis(format="%"),
+                title="uphold rate (95% band)",
+            ),
+            y2="uphold_rate_high:Q",
+            tooltip=tooltip,
+        )
+    )
+    line = alt.Chart(frame).mark_line(point=True).encode(x=x, y="uphold_rate:Q", tooltip=tooltip)
+    return (band + line).properties(height=320)
+
+
+def share_by_period(frame: pl.DataFrame, period: str, group: str, title: str) -> alt.Chart:
+    """Stacked shares per period (e.g. reviewer citations by source per year)."""
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{period}:O", title=period),
+            y=alt.Y("share:Q", stack="normalize", axis=alt.Axis(format="%"), title=title),
+            color=alt.Color(f"{group}:N", title=group),
+            tooltip=_rate_tooltip(
+                alt.Tooltip(f"{period}:O"),
+                alt.Tooltip(f"{group}:N"),
+                alt.Tooltip("citations:Q", format=","),
+                rate="share",
+                n="year_citations",
+            ),
+        )
+        .properties(height=320)
+    )
+
+
+def heatmap(frame: pl.DataFrame, x: str, y: str, min_n: int) -> alt.Chart:
+    """Uphold rate per (x, y) cell; cells with fewer than `min_n` decided items are grey."""
+    enough = alt.datum.n >= min_n
+    return (
+        alt.Chart(frame)
+        .mark_rect()
+        .encode(
+            x=alt.X(f"{x}:N", title=x),
+            y=alt.Y(f"{y}:N", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+            color=alt.condition(
+                enough,
+                alt.Color(
+                    "uphold_rate:Q",
+                    scale=alt.Scale(scheme="viridis"),
+                    legend=alt.Legend(format="%"),
+                    title="uphold rate",
+                ),
+                alt.value(GREY),
+            ),
+            tooltip=_rate_tooltip(alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:N")),
+        )
+        .properties(height=alt.Step(20))
+    )

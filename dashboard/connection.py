@@ -1,0 +1,113 @@
+"""The only place the app opens the database, always read-only.
+
+A refresh builds the new database aside and `os.replace`s it into place; a connection opened
+before keeps reading the old file. So each version of the file — its identity: inode, mtime,
+size — gets its own `Database`, cached by that identity, and the stale one is released (closed)
+as soon as a newer version is seen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+import duckdb
+import streamlit as st
+
+from dashboard import working_set
+from etl import fts
+from etl.config import database_path
+
+ATTACHED_AS = "imr"
+REQUIRED_TABLES = ("letters", "items", "citations", "reviewer_specialties", "reviewer_states")
+
+
+class FileIdentity(NamedTuple):
+    """Which version of the database file: a replaced file has a new inode, mtime or size."""
+
+    path: str
+    inode: int
+    mtime_ns: int
+    size: int
+
+
+def file_identity(path: Path) -> FileIdentity | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return FileIdentity(str(path.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+class Database:
+    """One version of the database file, attached read-only to an in-memory DuckDB that holds
+    the working set (dashboard.working_set). `cursor()` gives each query its own connection."""
+
+    def __init__(self, identity: FileIdentity) -> None:
+        self.identity = identity
+        self._root = duckdb.connect()
+        quoted = identity.path.replace("'", "''")
+        self._root.execute(f"ATTACH '{quoted}' AS {ATTACHED_AS} (READ_ONLY)")
+        self._use_file(self._root)
+        self.has_fts = fts.load(self._root) and fts.has_index(self._root)
+        present = {row[0] for row in self._root.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        self.missing_tables = [table for table in REQUIRED_TABLES if table not in present]
+        self.letter_count = (
+            0 if self.missing_tables else self._root.execute("SELECT count(*) FROM letters").fetchone()[0]
+        )
+        if self.is_ready:
+            working_set.build(self._root)
+
+    @property
+    def is_ready(self) -> bool:
+        return not self.missing_tables and self.letter_count > 0
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor = self._root.cursor()
+        self._use_file(cursor)
+        return cursor
+
+    def close(self) -> None:
+        """Queries still running keep the old file open until their cursors are gone."""
+        self._root.close()
+
+    @staticmethod
+    def _use_file(con: duckdb.DuckDBPyConnection) -> None:
+        # Unqualified names (and the fts macros' own references) resolve in the file first,
+        # then in the in-memory working set.
+        con.execute(f"USE {ATTACHED_AS}")
+        con.execute(f"SET search_path = '{ATTACHED_AS}.main,memory.main'")
+
+
+def open_sql_connection(path: str) -> duckdb.DuckDBPyConnection:
+    """A separate connection for ad-hoc SQL: the file attached read-only to a fresh in-memory
+    DuckDB (its own instance, so its settings touch no other connection), then no file access
+    beyond it (COPY … TO, ATTACH, read_csv are refused) and settings locked."""
+    con = duckdb.connect()
+    fts.load(con)
+    quoted = path.replace("'", "''")
+    con.execute(f"ATTACH '{quoted}' AS {ATTACHED_AS} (READ_ONLY)")
+    con.execute(f"USE {ATTACHED_AS}")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+@st.cache_resource(show_spinner="Reading the database (once after each refresh)…", on_release=Database.close)
+def _open(identity: FileIdentity) -> Database:
+    return Database(identity)
+
+
+_latest: dict[str, FileIdentity] = {}
+
+
+def current() -> Database | None:
+    """The database at `IMR_DB` as it is now; None when the file does not exist."""
+    identity = file_identity(database_path())
+    if identity is None:
+        return None
+    previous = _latest.get(identity.path)
+    if previous is not None and previous != identity:
+        _open.clear(previous)
+    _latest[identity.path] = identity
+    return _open(identity)

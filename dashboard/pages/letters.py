@@ -1,0 +1,91 @@
+"""Letters: the filtered items page by page (paged in SQL), text search over treatment and
+rationale, the full letter with the chosen item highlighted, and exports."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from dashboard import queries, settings, ui
+from dashboard.highlight import highlighted
+
+st.title("Letters")
+head = ui.filtered(queries.headline).row(0, named=True)
+ui.synthetic_banner(head["synthetic_items"], head["items"])
+
+db = ui.database()
+search = st.text_input(
+    "Search treatment and rationale",
+    key="letters_search",
+    placeholder="e.g. norco, lumbar MRI, functional restoration",
+    help="Items whose treatment or rationale contain every word (full-text index, works offline)."
+    if db.has_fts
+    else "Items whose treatment or rationale contain this text (the database has no full-text index).",
+)
+hits = ui.unfiltered(queries.search_hits, search, db.has_fts) if search.strip() else None
+total = ui.filtered(queries.explorer_count, hits, cached=hits is None)
+pages = max(1, math.ceil(total / settings.PAGE_SIZE))
+count_column, page_column = st.columns([3, 1])
+st.session_state["letters_page"] = min(st.session_state.get("letters_page", 1), pages)
+page = int(page_column.number_input(f"Page (of {pages:,})", 1, pages, key="letters_page")) - 1
+count_column.markdown(
+    f"**{total:,}** items match; showing {page * settings.PAGE_SIZE + 1:,}–"
+    f"{min(total, (page + 1) * settings.PAGE_SIZE):,}, newest decisions first."
+    if total
+    else "No items match."
+)
+rows = ui.filtered(queries.explorer_page, hits, page, cached=hits is None)
+st.dataframe(
+    rows,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        **ui.column_config(rows),
+        "synthetic": st.column_config.CheckboxColumn("synthetic", help="Generated letter"),
+    },
+)
+
+csv_column, parquet_column = st.columns(2)
+for column, file_format, mime in ((csv_column, "csv", "text/csv"), (parquet_column, "parquet", None)):
+    column.download_button(
+        f"Export all {total:,} rows as {file_format.upper()}",
+        ui.deferred(queries.export, hits, file_format),
+        file_name=f"imr-items.{file_format}",
+        mime=mime or "application/octet-stream",
+        key=f"export_{file_format}",
+        on_click="ignore",
+        disabled=not total,
+    )
+
+st.subheader("Letter")
+if rows.is_empty():
+    st.info("Choose filters or a search that match some items.")
+    st.stop()
+labels = [
+    f"{row['case_number'] or row['doc_id']} · item {row['item_no']} · {row['treatment']}"
+    for row in rows.iter_rows(named=True)
+]
+chosen = rows.row(labels.index(st.selectbox("Item", labels, key="letters_item")), named=True)
+letter = ui.unfiltered(queries.letter, chosen["doc_id"]).row(0, named=True)
+
+if letter["synthetic"]:
+    st.warning(
+        "**Synthetic letter**: generated for testing, not a real IMR determination.",
+        icon=":material/warning:",
+    )
+st.markdown(
+    f"**{letter['case_number'] or 'No case number'}** · "
+    f"decided {letter['decision_date'] or 'date unknown'} · "
+    f"layout `{letter['layout']}` · file `{letter['source_file'] or 'unknown'}`"
+)
+if letter["warnings"]:
+    st.caption("Parser warnings: " + "; ".join(letter["warnings"]))
+st.dataframe(ui.unfiltered(queries.letter_items, chosen["doc_id"]), hide_index=True, width="stretch")
+
+
+st.html(
+    '<div style="white-space: pre-wrap; font-family: monospace; font-size: 0.85rem; max-height: 40rem; '
+    'overflow-y: auto; border: 1px solid #ddd; padding: 0.75rem;">'
+    f"{highlighted(letter['text'], chosen['treatment'])}</div>"
+)

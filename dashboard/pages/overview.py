@@ -1,0 +1,48 @@
+"""Overview: the headline figures, the monthly uphold rate, the category mix, the last refresh."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, queries, ui
+
+st.title("Overview")
+head = ui.filtered(queries.headline).row(0, named=True)
+ui.synthetic_banner(head["synthetic_items"], head["items"])
+
+letters, items, rate, overturned = st.columns(4)
+letters.metric("Letters", f"{head['letters']:,}", help="Letters with at least one item matching the filters.")
+items.metric(
+    "Items", f"{head['items']:,}", help="Disputed treatment requests (a letter decides one or more)."
+)
+rate.metric(
+    "Uphold rate",
+    ui.percent(head["uphold_rate"]),
+    help=(
+        f"Upheld / decided items: {head['upheld']:,} / {head['n']:,} "
+        f"(95% CI {ui.percent(head['uphold_rate_low'])}–{ui.percent(head['uphold_rate_high'])}); "
+        f"{head['undecided']:,} items without a readable decision are left out."
+    ),
+)
+overturned.metric("Overturned", f"{head['overturned']:,}", help="Decided items the reviewer overturned.")
+
+refresh = ui.unfiltered(queries.last_refresh)
+if refresh.is_empty():
+    st.caption("No refresh recorded in `etl_runs`.")
+else:
+    run = refresh.row(0, named=True)
+    st.caption(
+        f"Data last refreshed {run['finished_at'] or run['started_at']:%Y-%m-%d %H:%M} "
+        f"(run {run['run_id']}, {run['status']}, {run['letters_loaded'] or 0:,} letters loaded)."
+    )
+
+st.subheader("Uphold rate by month of decision")
+by_month = ui.filtered(queries.monthly)
+ui.chart_and_table(charts.rate_over_time(by_month), by_month, "uphold-rate-by-month")
+
+st.subheader("Category mix")
+st.caption("Share of the items shown per DWC treatment category.")
+mix = ui.filtered(queries.by_category)
+ui.chart_and_table(
+    charts.rate_bars(mix, "category", "category", rate="share", n="all_items"), mix, "category-mix"
+)

@@ -1,0 +1,66 @@
+"""Data quality: how much the parser could read, the files it could not load, the refreshes."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import queries, ui
+
+st.title("Data quality")
+head = ui.filtered(queries.headline).row(0, named=True)
+ui.synthetic_banner(head["synthetic_items"], head["items"])
+
+st.subheader("Parse coverage of the items shown")
+covered = ui.filtered(queries.coverage).row(0, named=True)
+items = covered["items"]
+
+
+def of_items(count: int) -> str:
+    return f"{count / items:.1%} of {items:,}" if items else "–"
+
+
+no_decision, unclassified, uncited = st.columns(3)
+no_decision.metric(
+    "Items without a decision",
+    f"{covered['no_decision']:,}",
+    of_items(covered["no_decision"]),
+    delta_color="off",
+    delta_arrow="off",
+)
+unclassified.metric(
+    "Items not classified (category Other)",
+    f"{covered['unclassified']:,}",
+    of_items(covered["unclassified"]),
+    delta_color="off",
+    delta_arrow="off",
+)
+uncited.metric(
+    "Items without a reviewer citation",
+    f"{covered['no_reviewer_citation']:,}",
+    of_items(covered["no_reviewer_citation"]),
+    delta_color="off",
+    delta_arrow="off",
+)
+
+st.subheader("Letters (whole database)")
+letters = ui.unfiltered(queries.letter_coverage).row(0, named=True)
+total, warned, empty = st.columns(3)
+total.metric("Letters", f"{letters['letters']:,}")
+warned.metric("Letters with parser warnings", f"{letters['with_warnings']:,}")
+empty.metric("Letters with no item found", f"{letters['without_items']:,}")
+ui.table(ui.unfiltered(queries.warnings_by_kind), "parser-warnings")
+
+st.subheader("Rejected files")
+reasons = ui.unfiltered(queries.rejects_by_reason)
+if reasons.is_empty():
+    st.success("No file was rejected.")
+else:
+    st.caption(f"{reasons['files'].sum():,} files could not be loaded.")
+    ui.table(reasons, "rejects-by-reason")
+    with st.expander("The rejected files"):
+        ui.table(ui.unfiltered(queries.rejects), "rejects")
+
+st.subheader("Refresh runs")
+runs = ui.unfiltered(queries.refresh_runs)
+ui.table(runs.with_columns(pl.col(pl.List(pl.String)).list.join(", ")), "refresh-runs")

@@ -1,0 +1,60 @@
+"""Treatment types: uphold rate per category, then a category's subcategories and its most
+frequent treatments (strengths and quantities folded)."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, queries, ui
+
+SORTS = {"Volume (most items first)": ("items", True), "Uphold rate (lowest first)": ("uphold_rate", False)}
+
+
+def ranked(frame: pl.DataFrame, sort: str, min_n: int) -> pl.DataFrame:
+    column, descending = SORTS[sort]
+    return frame.filter(pl.col("n") >= min_n).sort(column, descending=descending, nulls_last=True)
+
+
+st.title("Treatment types")
+head = ui.filtered(queries.headline).row(0, named=True)
+ui.synthetic_banner(head["synthetic_items"], head["items"])
+st.caption(
+    "Uphold rate = upheld / decided items (n), with its 95% Wilson interval. "
+    "Groups with fewer decided items than the minimum are hidden."
+)
+
+sort_column, min_n_column = st.columns(2)
+sort = sort_column.radio("Sort by", list(SORTS), horizontal=True, key="treatments_sort")
+with min_n_column:
+    min_n = ui.min_n_control("treatments_min_n")
+
+categories = ranked(ui.filtered(queries.by_category), sort, min_n).drop(
+    "all_items", "share", "share_low", "share_high"
+)
+st.subheader("By category")
+ui.chart_and_table(
+    charts.rate_bars(categories, "category", "category"), categories, "uphold-rate-by-category"
+)
+
+st.subheader("Drill down")
+names = categories["category"].to_list()
+if not names:
+    st.info("No category has enough decided items for these filters.")
+else:
+    category = st.selectbox("Category", names, key="treatments_category")
+    subcategories = ranked(ui.filtered(queries.by_subcategory, category), sort, min_n)
+    st.markdown(f"**{category}: subcategories**")
+    ui.chart_and_table(
+        charts.rate_bars(subcategories, "subcategory", "subcategory"),
+        subcategories,
+        "uphold-rate-by-subcategory",
+    )
+    st.markdown(f"**{category}: most frequent treatments**")
+    st.caption(
+        "One row per treatment with strengths, quantities and dates removed "
+        '("Norco 10/325mg #120" and "Norco 10/325 #60" are one row); `spellings` counts the '
+        "distinct ways it was written, `most_written` is the commonest."
+    )
+    treatments = ranked(ui.filtered(queries.top_treatments, category), sort, min_n)
+    ui.chart_and_table(charts.rate_bars(treatments, "treatment", "treatment"), treatments, "top-treatments")

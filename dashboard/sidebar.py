@@ -1,0 +1,87 @@
+"""The sidebar filters: widgets seeded once per session from the URL, and the URL rewritten from
+the widgets on every run, so any view can be shared as a link and reopens the same."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from dashboard.filters import DECISIONS, URL_KEYS, FilterOptions, Filters
+
+SEEDED = "filters_seeded_from_url"
+CURRENT = "filters"
+LABELS = {
+    "categories": "Category",
+    "subcategories": "Subcategory",
+    "specialties": "Reviewer specialty",
+    "states": "Reviewer state of licensure",
+    "sources": "Guideline source cited by the reviewer",
+    "decisions": "Decision",
+    "age_bands": "Age band",
+    "genders": "Gender",
+    "layouts": "Letter layout",
+}
+
+
+def _key(name: str) -> str:
+    return f"filter_{name}"
+
+
+def _seed(filters: Filters) -> None:
+    for name in URL_KEYS:
+        value = getattr(filters, name)
+        st.session_state[_key(name)] = list(value) if isinstance(value, tuple) else value
+
+
+def _reset(options: FilterOptions) -> None:
+    _seed(Filters(include_synthetic=options.default_synthetic))
+
+
+def _clamped(day: date | None, options: FilterOptions) -> date | None:
+    if day is None or options.date_min is None or options.date_max is None:
+        return day
+    return min(max(day, options.date_min), options.date_max)
+
+
+def show(options: FilterOptions) -> Filters:
+    """Draw the filters; return what they select (also kept for the pages: `active()`)."""
+    if not st.session_state.get(SEEDED):
+        params = {key: st.query_params.get_all(key) for key in st.query_params}
+        linked = Filters.from_query_params(params, options.default_synthetic).restricted_to(options)
+        _seed(linked)
+        st.session_state[SEEDED] = True
+
+    st.sidebar.header("Filters")
+    for name in ("date_from", "date_to"):
+        st.session_state[_key(name)] = _clamped(st.session_state.get(_key(name)), options)
+    st.sidebar.date_input(
+        "Decided from", key=_key("date_from"), min_value=options.date_min, max_value=options.date_max
+    )
+    st.sidebar.date_input(
+        "Decided until", key=_key("date_to"), min_value=options.date_min, max_value=options.date_max
+    )
+    choices = options.choices()
+    choices["subcategories"] = options.subcategories_of(st.session_state.get(_key("categories"), []))
+    for name, label in LABELS.items():
+        allowed = choices[name] if name != "decisions" else DECISIONS
+        chosen = [value for value in st.session_state.get(_key(name), []) if value in allowed]
+        st.session_state[_key(name)] = chosen
+        st.sidebar.multiselect(label, allowed, key=_key(name), placeholder="All")
+    st.sidebar.checkbox(
+        "Include generated (synthetic) letters",
+        key=_key("include_synthetic"),
+        help="Generated letters test the pipeline; never mix them into published figures.",
+    )
+    st.sidebar.button("Reset filters", on_click=_reset, args=(options,))
+
+    values = {name: st.session_state[_key(name)] for name in URL_KEYS}
+    filters = Filters(**{name: tuple(v) if isinstance(v, list) else v for name, v in values.items()})
+    st.query_params.from_dict(filters.to_query_params(options.default_synthetic))
+    st.session_state[CURRENT] = filters
+    return filters
+
+
+def active() -> Filters:
+    """The filters the sidebar drew in this run."""
+    return st.session_state[CURRENT]

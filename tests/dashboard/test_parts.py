@@ -1,0 +1,203 @@
+"""The dashboard's pure parts: the filter model and its URL round trip, the WHERE clause, the
+Wilson interval, the working set against `decisions`, the SQL runner, the highlighter."""
+
+from __future__ import annotations
+
+import html
+import math
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dashboard import queries, sql_runner
+from dashboard.connection import Database, file_identity, open_sql_connection
+from dashboard.filters import DECISIONS, NO_CITATION, FilterOptions, Filters
+from dashboard.highlight import highlighted
+from dashboard.sql_runner import RefusedQuery
+
+names = st.lists(st.text(min_size=1, max_size=12).filter(str.strip), max_size=3, unique=True).map(tuple)
+filters = st.builds(
+    Filters,
+    date_from=st.none() | st.dates(),
+    date_to=st.none() | st.dates(),
+    categories=names,
+    subcategories=names,
+    specialties=names,
+    states=names,
+    sources=names,
+    decisions=names,
+    age_bands=names,
+    genders=names,
+    layouts=names,
+    include_synthetic=st.booleans(),
+)
+
+
+@given(filters, st.booleans())
+def test_filters_survive_the_url(chosen: Filters, default_synthetic: bool) -> None:
+    params = chosen.to_query_params(default_synthetic)
+    as_lists = {key: value if isinstance(value, list) else [value] for key, value in params.items()}
+    assert Filters.from_query_params(as_lists, default_synthetic) == chosen
+
+
+def test_default_filters_make_a_clean_url() -> None:
+    assert Filters(include_synthetic=False).to_query_params(default_synthetic=False) == {}
+
+
+def test_stale_choices_are_dropped() -> None:
+    options = FilterOptions(categories=("Surgery",), subcategories={"Surgery": ("Spine",)}, sources=("MTUS",))
+    stale = Filters(
+        categories=("Surgery", "Gone"), subcategories=("Spine", "Gone"), sources=("MTUS", NO_CITATION, "X")
+    )
+    kept = stale.restricted_to(options)
+    assert (kept.categories, kept.subcategories, kept.sources) == (
+        ("Surgery",),
+        ("Spine",),
+        ("MTUS", NO_CITATION),
+    )
+
+
+@given(filters)
+def test_where_uses_one_parameter_per_value(chosen: Filters) -> None:
+    condition, params = queries.where(chosen)
+    assert condition.count("?") == len(params)
+    for value in (*chosen.categories, *chosen.decisions, *chosen.layouts):
+        assert f"'{value}'" not in condition  # values travel as parameters, never inside the SQL text
+
+
+@pytest.mark.parametrize(
+    ("upheld", "n", "low", "high"),
+    [(81, 100, 0.7222, 0.8749), (0, 10, 0.0, 0.2775), (10, 10, 0.7225, 1.0), (1, 1, 0.2065, 1.0)],
+)
+def test_wilson_interval(upheld: int, n: int, low: float, high: float) -> None:
+    rates = queries.with_rates(pl.DataFrame({"upheld": [upheld], "n": [n]})).row(0, named=True)
+    assert rates["uphold_rate"] == pytest.approx(upheld / n)
+    assert (rates["uphold_rate_low"], rates["uphold_rate_high"]) == (
+        pytest.approx(low, abs=1e-4),
+        pytest.approx(high, abs=1e-4),
+    )
+
+
+def test_no_decided_item_has_no_rate() -> None:
+    rates = queries.with_rates(pl.DataFrame({"upheld": [0], "n": [0]})).row(0, named=True)
+    assert rates["uphold_rate"] is None and rates["uphold_rate_low"] is None
+
+
+def test_working_set_agrees_with_the_decisions_view(fixture_db: Path, reference) -> None:
+    """The app's flat tables hold exactly the `decisions` columns they copy, item by item."""
+    db = Database(file_identity(fixture_db))
+    columns = (
+        "item_id, decision_date, decision_year, age_band::VARCHAR, layout::VARCHAR, synthetic, "
+        "category::VARCHAR, "
+        "subcategory::VARCHAR, treatment_key, upheld, reviewer_source::VARCHAR, claims_source::VARCHAR"
+    )
+    mine = db.cursor().execute(
+        f"""SELECT {columns}, nullif(decision::VARCHAR, 'unknown'), specialties, states, gender::VARCHAR,
+                   reviewer_sources FROM dash_items ORDER BY item_id"""
+    )
+    theirs = reference.execute(
+        f"""SELECT {columns}, decision, reviewer_specialties, reviewer_states,
+                   coalesce(patient_gender, 'unknown'),
+                   list_sort(list_distinct(reviewer_sources)) FROM decisions ORDER BY item_id"""
+    )
+    assert mine.fetchall() == theirs.fetchall()
+    cited = db.cursor().execute("SELECT count(*) FROM dash_reviewer_citations").fetchone()
+    assert cited == reference.execute("SELECT count(*) FROM citations WHERE side = 'reviewer'").fetchone()
+    db.close()
+
+
+def test_every_filter_option_selects_something(fixture_db: Path) -> None:
+    db = Database(file_identity(fixture_db))
+    options = queries.filter_options(db.cursor())
+    for name, values in options.choices().items():
+        for value in values:
+            if value in ("unknown", NO_CITATION):  # may legitimately match nothing
+                continue
+            chosen = Filters(**{name: (value,)})
+            assert queries.headline(db.cursor(), chosen)["items"][0] > 0, (name, value)
+    assert set(options.choices()["decisions"]) == set(DECISIONS)
+    db.close()
+
+
+# SQL runner ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ("", "Write a query"),
+        ("SELECT 1; SELECT 2", "One statement at a time"),
+        ("UPDATE letters SET synthetic = true", "read-only"),
+        ("SELEC 1", "does not parse"),
+    ],
+)
+def test_single_query_refusals(text: str, refusal: str) -> None:
+    with pytest.raises(RefusedQuery, match=refusal):
+        sql_runner.single_query(text)
+
+
+def test_trailing_semicolons_and_comments_are_fine(fixture_db: Path) -> None:
+    con = open_sql_connection(str(fixture_db))
+    result = sql_runner.run(con, "SELECT count(*) AS n FROM letters; -- all of them", cap=10, timeout=10)
+    assert result.rows["n"][0] > 0 and result.total_rows == 1
+
+
+def test_the_sql_connection_itself_refuses_writes(fixture_db: Path) -> None:
+    """Even past the statement check, the connection cannot change the file or reach the disk."""
+    con = open_sql_connection(str(fixture_db))
+    for statement in (
+        "CREATE TABLE x AS SELECT 1",
+        "DELETE FROM letters",
+        "SET enable_external_access = true",
+    ):
+        with pytest.raises(duckdb.Error):
+            con.execute(statement)
+    with pytest.raises(duckdb.Error, match="disabled"):
+        con.execute("SELECT * FROM read_text('/etc/hostname')")
+    assert con.execute("SELECT count(*) FROM letters").fetchone()[0] > 0
+
+
+def test_a_runaway_query_is_interrupted(fixture_db: Path) -> None:
+    con = open_sql_connection(str(fixture_db))
+    started = time.perf_counter()
+    with pytest.raises(RefusedQuery, match=r"longer than 0\.5 s"):
+        sql_runner.run(con, "SELECT count(*) FROM range(1000000000000) a", cap=10, timeout=0.5)
+    assert time.perf_counter() - started < 10
+
+
+def test_result_csv_writes_nested_values(fixture_db: Path) -> None:
+    con = open_sql_connection(str(fixture_db))
+    result = sql_runner.run(con, "SELECT reviewer_specialties FROM decisions LIMIT 3", cap=10, timeout=10)
+    assert sql_runner.csv(result.rows).startswith(b"reviewer_specialties\n")
+
+
+# Highlighting ----------------------------------------------------------------------------------
+
+
+def test_highlight_marks_a_wrapped_treatment_and_escapes_html() -> None:
+    text = "Request for <b>Norco</b> 10/325mg\n#120 & more. norco 10/325mg #120 again."
+    marked = highlighted(text, "Norco 10/325mg #120")
+    assert marked.count("<mark>") == 1 and "&lt;b&gt;" in marked and "&amp;" in marked
+    assert "<mark>norco 10/325mg #120</mark>" in marked
+
+
+@given(st.text(max_size=200), st.text(max_size=20))
+def test_highlight_never_lets_markup_through(text: str, phrase: str) -> None:
+    marked = highlighted(text, phrase)
+    plain = marked.replace("<mark>", "").replace("</mark>", "")
+    assert "<" not in plain and html.unescape(plain) == text
+
+
+def test_rates_are_finite_for_every_group(fixture_db: Path) -> None:
+    db = Database(file_identity(fixture_db))
+    frame = queries.by_category(db.cursor(), Filters(date_from=date(2000, 1, 1)))
+    assert all(math.isfinite(v) for v in frame["uphold_rate_low"]) and frame["share"].sum() == pytest.approx(
+        1
+    )
+    db.close()
