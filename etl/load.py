@@ -115,6 +115,7 @@ class LoadedLetter:
     record: Letter
     text: str
     synthetic: bool
+    treatment_keys: tuple[str, ...] = ()  # computed in the worker that parsed the letter
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -195,7 +196,11 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
                 doc_id=doc_id,
                 item_no=item_no,
                 treatment=item["treatment"],
-                treatment_key=treatment_key(item["treatment"]),
+                treatment_key=(
+                    loaded.treatment_keys[item_no - 1]
+                    if loaded.treatment_keys
+                    else treatment_key(item["treatment"])
+                ),
                 original_request=item["original_request"],
                 decision=item["decision"],
                 category=item["category"],

@@ -29,6 +29,7 @@ from etl.progress import Progress
 from etl.sources import Outcome, SourceFile, parse_outcome, read_source, walk
 
 BATCH_LETTERS = 2000
+DUCKDB_MEMORY = "1GB"  # DuckDB spills to disk beyond this, which keeps a refresh's peak memory bounded
 WINDOW_FILES = 4000
 FAULT_ENV = "IMR_ETL_FAULT"
 EXIT_OK, EXIT_REJECTS, EXIT_FATAL, EXIT_LOCKED = 0, 1, 2, 3
@@ -95,7 +96,11 @@ def refresh(
 def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextIO) -> tuple[Counts, float]:
     started, clock = datetime.now(), time.monotonic()
     same_schema = _has_current_schema(database)
-    con = duckdb.connect(str(publish.start_build(database, fresh=not same_schema)))
+    con = duckdb.connect(
+        str(publish.start_build(database, fresh=not same_schema)),
+        config={"memory_limit": DUCKDB_MEMORY},
+    )
+    con.execute("SET enable_progress_bar = false")
     create_schema(con)
     run_id = _scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM etl_runs")
     counts = Counts()
@@ -283,7 +288,7 @@ def _store(con: duckdb.DuckDBPyConnection, outcomes: list[Outcome], run_id: int,
     for name in ("_rows", "_archives", "_incoming_ids"):
         con.unregister(name)
     fresh = [
-        LoadedLetter(o.record, o.text or "", o.synthetic)
+        LoadedLetter(o.record, o.text or "", o.synthetic, o.treatment_keys)
         for doc_id, o in letters.items()
         if doc_id not in stored and o.record is not None
     ]
@@ -316,7 +321,9 @@ def _rederive(con: duckdb.DuckDBPyConnection, pool: _Workers, run_id: int, err: 
             new_id = outcome.record["doc_id"]
             if new_id != row["doc_id"]:
                 renamed[row["doc_id"]] = new_id
-            letters.setdefault(new_id, LoadedLetter(outcome.record, row["text"], row["synthetic"]))
+            letters.setdefault(
+                new_id, LoadedLetter(outcome.record, row["text"], row["synthetic"], outcome.treatment_keys)
+            )
         insert_letters(con, list(letters.values()), PARSER_VERSION, run_id)
         done += len(rows)
         progress.advance(len(rows))
