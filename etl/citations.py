@@ -63,6 +63,7 @@ _OTHER_GUIDELINE = re.compile(
 _IN_MTUS = re.compile(r"(?<!not )part of the (?:MTUS|Medical Treatment Utilization)")
 _PAGE_LIST = re.compile(r",|\band\b|&")
 _WRAPPED = re.compile(r"\((.*)\)")
+_FAMILIES = {"MTUS": ("MTUS",), "ODG": ("ODG",), "ACOEM": ("ACOEM",)}
 _EDGE = " ,;:-–/."
 
 
@@ -173,7 +174,7 @@ def _chapters(sentence: str, source: str) -> list[_Piece]:
 
 
 def _families(source: str) -> tuple[str, ...]:
-    return {"MTUS": ("MTUS",), "ODG": ("ODG",), "ACOEM": ("ACOEM",)}.get(source, ("Other",))
+    return _FAMILIES.get(source, ("Other",))
 
 
 def _citation(piece: _Piece, source: str) -> Citation:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import ahocorasick
 from rapidfuzz import fuzz, process
@@ -95,8 +95,10 @@ def _matches(text: str) -> list[_Match]:
     return found
 
 
+@lru_cache(maxsize=65536)
 def classify(treatment: str) -> Classification | None:
-    """The category of a treatment, or None when no rule recognises it."""
+    """The category of a treatment, or None when no rule recognises it (cached: archives repeat
+    the same requests, "Norco 10/325mg #120", many thousand times)."""
     text = treatment.lower()
     matches = _matches(text)
     if not matches:

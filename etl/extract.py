@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ import pypdfium2 as pdfium
 
 LETTER_SUFFIXES = (".txt", ".pdf", ".zip", ".text")
 MAX_BYTES = 50 * 1024 * 1024
-_CONTROL = set(range(0, 32)) - {9, 10, 12, 13}
+_BINARY_CHARACTER = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def decode_text(data: bytes) -> str:
         except UnicodeDecodeError:
             text = data.decode("cp1252", errors="replace")
     sample = text[:4000]
-    if sample and sum(ord(c) in _CONTROL or c == "\ufffd" for c in sample) > len(sample) * 0.05:
+    if sample and len(_BINARY_CHARACTER.findall(sample)) > len(sample) * 0.05:
         raise ExtractError("undecodable: binary content, not text")
     return text
 
