@@ -20,28 +20,13 @@ def of_items(count: int) -> str:
     return f"{count / items:.1%} of {items:,}" if items else "–"
 
 
-no_decision, unclassified, uncited = st.columns(3)
-no_decision.metric(
-    "Items without a decision",
-    f"{covered['no_decision']:,}",
-    of_items(covered["no_decision"]),
-    delta_color="off",
-    delta_arrow="off",
+COVERAGE = (
+    ("Items without a decision", "no_decision"),
+    ("Items not classified (category Other)", "unclassified"),
+    ("Items without a reviewer citation", "no_reviewer_citation"),
 )
-unclassified.metric(
-    "Items not classified (category Other)",
-    f"{covered['unclassified']:,}",
-    of_items(covered["unclassified"]),
-    delta_color="off",
-    delta_arrow="off",
-)
-uncited.metric(
-    "Items without a reviewer citation",
-    f"{covered['no_reviewer_citation']:,}",
-    of_items(covered["no_reviewer_citation"]),
-    delta_color="off",
-    delta_arrow="off",
-)
+for column, (label, key) in zip(st.columns(len(COVERAGE)), COVERAGE, strict=True):
+    column.metric(label, f"{covered[key]:,}", of_items(covered[key]), delta_color="off", delta_arrow="off")
 
 st.subheader("Letters (whole database)")
 letters = ui.unfiltered(queries.letter_coverage).row(0, named=True)
