@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 
 import duckdb
 import polars as pl
@@ -138,91 +137,90 @@ def insert_letters(
     return frames["letters"].height, frames["items"].height
 
 
-def delete_letters(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> None:
-    if not doc_ids:
-        return
-    con.register("_gone", pl.DataFrame({"doc_id": doc_ids}, schema={"doc_id": pl.String}))
-    for table in LETTER_TABLES:
-        con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM _gone)")
-    con.unregister("_gone")
+_DATE_COLUMNS = ("decision_date", "date_of_injury", "date_assigned", "ur_denial_date", "application_received")
 
 
 def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int) -> dict[str, pl.DataFrame]:
-    """Column lists per table, built in one pass; polars hands them to DuckDB as Arrow."""
+    """One row tuple per fact, in the column order of `_SCHEMAS`; polars turns each table's rows
+    into columns (and ISO date strings into dates) at once and hands them to DuckDB as Arrow."""
     canonical = rules.specialties()
-    columns: dict[str, dict[str, list]] = {table: {} for table in LETTER_TABLES}
-
-    def add(table: str, **values: object) -> None:
-        for key, value in values.items():
-            columns[table].setdefault(key, []).append(value)
-
+    rows: dict[str, list[tuple]] = {table: [] for table in LETTER_TABLES}
     for loaded in letters:
         record = loaded.record
         doc_id = record["doc_id"]
-        add(
-            "letters",
-            doc_id=doc_id,
-            format=record["format"],
-            case_number=record["case_number"],
-            decision_date=_date(record["decision_date"]),
-            date_of_injury=_date(record["date_of_injury"]),
-            date_assigned=_date(record["date_assigned"]),
-            ur_denial_date=_date(record["ur_denial_date"]),
-            application_received=_date(record["application_received"]),
-            priority=record["priority"],
-            patient_age=record["patient_age"],
-            patient_gender=record["patient_gender"],
-            synthetic=loaded.synthetic,
-            item_count=len(record["items"]),
-            warnings=record["warnings"],
-            parser_version=parser_version,
-            loaded_run=run_id,
-        )
-        add("letter_texts", doc_id=doc_id, text=loaded.text)
-        for position, written in enumerate(record["reviewer_specialties"], start=1):
-            add(
-                "reviewer_specialties",
-                doc_id=doc_id,
-                position=position,
-                specialty=canonical.get(written.lower(), written),
-                as_written=written,
+        rows["letters"].append(
+            (
+                doc_id,
+                record["format"],
+                record["case_number"],
+                record["decision_date"],
+                record["date_of_injury"],
+                record["date_assigned"],
+                record["ur_denial_date"],
+                record["application_received"],
+                record["priority"],
+                record["patient_age"],
+                record["patient_gender"],
+                loaded.synthetic,
+                len(record["items"]),
+                record["warnings"],
+                parser_version,
+                run_id,
             )
-        for position, state in enumerate(record["reviewer_states"], start=1):
-            add("reviewer_states", doc_id=doc_id, position=position, state=state)
-        for item_no, item in enumerate(record["items"], start=1):
-            add(
-                "items",
-                item_id=f"{doc_id}-{item_no}",
-                doc_id=doc_id,
-                item_no=item_no,
-                treatment=item["treatment"],
-                treatment_key=(
-                    loaded.treatment_keys[item_no - 1]
-                    if loaded.treatment_keys
-                    else treatment_key(item["treatment"])
-                ),
-                original_request=item["original_request"],
-                decision=item["decision"],
-                category=item["category"],
-                subcategory=item["subcategory"],
-                rationale=item["rationale"],
+        )
+        rows["letter_texts"].append((doc_id, loaded.text))
+        rows["reviewer_specialties"] += [
+            (doc_id, position, canonical.get(written.lower(), written), written)
+            for position, written in enumerate(record["reviewer_specialties"], start=1)
+        ]
+        rows["reviewer_states"] += [
+            (doc_id, position, state) for position, state in enumerate(record["reviewer_states"], start=1)
+        ]
+        keys = loaded.treatment_keys or tuple(treatment_key(item["treatment"]) for item in record["items"])
+        for item_no, (item, key) in enumerate(zip(record["items"], keys, strict=True), start=1):
+            rows["items"].append(
+                (
+                    f"{doc_id}-{item_no}",
+                    doc_id,
+                    item_no,
+                    item["treatment"],
+                    key,
+                    item["original_request"],
+                    item["decision"],
+                    item["category"],
+                    item["subcategory"],
+                    item["rationale"],
+                )
             )
             for side, citations in (
                 ("reviewer", item["reviewer_guidelines"]),
                 ("claims", item["claims_guidelines"]),
             ):
-                for cite_no, citation in enumerate(citations, start=1):
-                    add("citations", doc_id=doc_id, item_no=item_no, side=side, cite_no=cite_no, **citation)
-    return {
-        table: pl.DataFrame(values, schema=_SCHEMAS[table])
-        if values
-        else pl.DataFrame(schema=_SCHEMAS[table])
-        for table, values in columns.items()
-    }
+                rows["citations"] += [
+                    (
+                        doc_id,
+                        item_no,
+                        side,
+                        cite_no,
+                        c["text"],
+                        c["source"],
+                        c["document"],
+                        c["year"],
+                        c["section"],
+                        c["pages"],
+                    )
+                    for cite_no, c in enumerate(citations, start=1)
+                ]
+    frames = {table: _frame(table, table_rows) for table, table_rows in rows.items()}
+    frames["letters"] = frames["letters"].with_columns(pl.col(_DATE_COLUMNS).str.to_date("%Y-%m-%d"))
+    return frames
 
 
-def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+def _frame(table: str, table_rows: list[tuple]) -> pl.DataFrame:
+    schema = dict(_SCHEMAS[table])
+    if table == "letters":  # dates arrive as ISO strings and are parsed column-wise
+        schema.update(dict.fromkeys(_DATE_COLUMNS, pl.String))
+    return pl.DataFrame(table_rows, schema=schema, orient="row")
 
 
 _SCHEMAS: dict[str, dict[str, pl.DataType]] = {
