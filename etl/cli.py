@@ -116,6 +116,9 @@ def run_refresh(args: argparse.Namespace) -> int:
     except UsageError as err:
         print(f"refresh: {err}", file=sys.stderr)
         return EXIT_FATAL
+    except KeyboardInterrupt:
+        print("refresh interrupted: the database is unchanged", file=sys.stderr)
+        return 130
     except Exception as err:  # a fatal error: one clear line, the live database untouched
         print(f"refresh failed: {type(err).__name__}: {err}", file=sys.stderr)
         return EXIT_FATAL
