@@ -11,7 +11,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "imr.duckdb"
-SAMPLE_DIR = ROOT / "data" / "sample"
 
 
 def database_path(flag: str | os.PathLike[str] | None = None) -> Path:

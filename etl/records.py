@@ -26,9 +26,6 @@ CATEGORIES = (
     "Other",
 )
 
-SOURCES = ("MTUS", "ODG", "ACOEM", "Other")
-
-
 class Citation(TypedDict):
     text: str
     source: str
@@ -66,11 +63,6 @@ class Letter(TypedDict):
     reviewer_specialties: list[str]
     items: list[Item]
     warnings: list[str]
-
-
-class Rejection(TypedDict):
-    source: str
-    error: str
 
 
 LETTER_KEYS = tuple(Letter.__annotations__)
