@@ -9,7 +9,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from dashboard import connection, settings, sidebar
+from dashboard import connection, queries, settings, sidebar
 from dashboard.connection import Database, FileIdentity
 from dashboard.filters import Filters
 
@@ -93,6 +93,13 @@ def chart_and_table(chart: alt.TopLevelMixin, frame: pl.DataFrame, name: str) ->
             st.altair_chart(chart, width="stretch")
     with table_tab:
         table(frame, name)
+
+
+def headline_with_banner() -> dict[str, Any]:
+    """The filtered headline figures, after warning when any of them come from generated letters."""
+    head = filtered(queries.headline).row(0, named=True)
+    synthetic_banner(head["synthetic_items"], head["items"])
+    return head
 
 
 def synthetic_banner(synthetic_items: int, items: int) -> None:

@@ -8,8 +8,7 @@ import streamlit as st
 from dashboard import charts, queries, ui
 
 st.title("Guidelines")
-head = ui.filtered(queries.headline).row(0, named=True)
-ui.synthetic_banner(head["synthetic_items"], head["items"])
+ui.headline_with_banner()
 
 st.subheader("Reviewer citations by source")
 st.caption(

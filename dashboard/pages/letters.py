@@ -11,8 +11,7 @@ from dashboard import queries, settings, ui
 from dashboard.highlight import highlighted
 
 st.title("Letters")
-head = ui.filtered(queries.headline).row(0, named=True)
-ui.synthetic_banner(head["synthetic_items"], head["items"])
+ui.headline_with_banner()
 
 db = ui.database()
 search = st.text_input(

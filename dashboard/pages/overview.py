@@ -7,8 +7,7 @@ import streamlit as st
 from dashboard import charts, queries, ui
 
 st.title("Overview")
-head = ui.filtered(queries.headline).row(0, named=True)
-ui.synthetic_banner(head["synthetic_items"], head["items"])
+head = ui.headline_with_banner()
 
 letters, items, rate, overturned = st.columns(4)
 letters.metric("Letters", f"{head['letters']:,}", help="Letters with at least one item matching the filters.")

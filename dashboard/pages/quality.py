@@ -8,8 +8,7 @@ import streamlit as st
 from dashboard import queries, ui
 
 st.title("Data quality")
-head = ui.filtered(queries.headline).row(0, named=True)
-ui.synthetic_banner(head["synthetic_items"], head["items"])
+ui.headline_with_banner()
 
 st.subheader("Parse coverage of the items shown")
 covered = ui.filtered(queries.coverage).row(0, named=True)

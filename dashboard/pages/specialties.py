@@ -8,8 +8,7 @@ import streamlit as st
 from dashboard import charts, queries, ui
 
 st.title("Reviewer specialties")
-head = ui.filtered(queries.headline).row(0, named=True)
-ui.synthetic_banner(head["synthetic_items"], head["items"])
+ui.headline_with_banner()
 st.caption(
     "Specialties as canonicalised from the letters; a reviewer listing several counts under each, "
     "so the groups add up to more than the items shown. Uphold rate = upheld / decided items (n), "

@@ -17,8 +17,7 @@ def ranked(frame: pl.DataFrame, sort: str, min_n: int) -> pl.DataFrame:
 
 
 st.title("Treatment types")
-head = ui.filtered(queries.headline).row(0, named=True)
-ui.synthetic_banner(head["synthetic_items"], head["items"])
+ui.headline_with_banner()
 st.caption(
     "Uphold rate = upheld / decided items (n), with its 95% Wilson interval. "
     "Groups with fewer decided items than the minimum are hidden."
