@@ -7,8 +7,10 @@ item and every column an analyst groups by.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -16,8 +18,9 @@ import polars as pl
 from etl import rules
 from etl.classify import treatment_key
 from etl.records import Letter
+from etl.search_terms import item_hashes
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS letters (
@@ -37,6 +40,9 @@ CREATE TABLE IF NOT EXISTS items (
 CREATE TABLE IF NOT EXISTS citations (
     doc_id VARCHAR NOT NULL, item_no INTEGER NOT NULL, side VARCHAR NOT NULL, cite_no INTEGER NOT NULL,
     text VARCHAR, source VARCHAR, document VARCHAR, year INTEGER, section VARCHAR, pages VARCHAR[]
+);
+CREATE TABLE IF NOT EXISTS item_terms (
+    term_hash UINTEGER NOT NULL, doc_key UBIGINT NOT NULL, item_no USMALLINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS reviewer_specialties (
     doc_id VARCHAR NOT NULL, position INTEGER NOT NULL, specialty VARCHAR, as_written VARCHAR
@@ -104,7 +110,11 @@ LEFT JOIN sides c ON c.doc_id = i.doc_id AND c.item_no = i.item_no AND c.side = 
 LEFT JOIN files_per_letter f ON f.doc_id = i.doc_id
 """
 
-LETTER_TABLES = ("letters", "letter_texts", "items", "citations", "reviewer_specialties", "reviewer_states")
+COPY_COLUMN = "_copy"  # on staged Parquet parts only: which chunk staged the row
+
+LETTER_TABLES = (
+    "letters", "letter_texts", "items", "item_terms", "citations", "reviewer_specialties", "reviewer_states",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -114,7 +124,6 @@ class LoadedLetter:
     record: Letter
     text: str
     synthetic: bool
-    treatment_keys: tuple[str, ...] = ()  # computed in the worker that parsed the letter
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -137,6 +146,41 @@ def insert_letters(
     return frames["letters"].height, frames["items"].height
 
 
+def load_parts(con: duckdb.DuckDBPyConnection, parts: Path) -> tuple[int, int]:
+    """Bulk-insert the letters staged as Parquet under `parts` (etl/staging.py) that the database
+    does not hold yet — of a letter staged twice, the first chunk's copy — then delete the parts.
+    Returns (letters, items) inserted."""
+    files = {table: sorted(map(str, (parts / table).glob("*.parquet"))) for table in LETTER_TABLES}
+    if not files["letters"]:
+        shutil.rmtree(parts, ignore_errors=True)
+        return 0, 0
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _chosen AS "
+        f"SELECT doc_id, ('0x' || doc_id)::UBIGINT AS doc_key, min({COPY_COLUMN}) AS {COPY_COLUMN} "
+        "FROM read_parquet(?) WHERE doc_id NOT IN (SELECT doc_id FROM letters) GROUP BY doc_id",
+        [files["letters"]],
+    )
+    staged = _count(con, "SELECT count(*) FROM read_parquet(?)", [files["letters"]])
+    every_staged_letter_is_new = staged == _count(con, "SELECT count(*) FROM _chosen")
+    inserted = dict.fromkeys(LETTER_TABLES, 0)
+    for table, paths in files.items():
+        if not paths:
+            continue
+        key = "doc_key" if table == "item_terms" else "doc_id"
+        rows = f"SELECT * EXCLUDE ({COPY_COLUMN}) FROM read_parquet(?) p"
+        if not every_staged_letter_is_new:
+            rows += f" SEMI JOIN _chosen c ON p.{key} = c.{key} AND p.{COPY_COLUMN} = c.{COPY_COLUMN}"
+        inserted[table] = _count(con, f"INSERT INTO {table} BY NAME {rows}", [paths])
+    con.execute("DROP TABLE _chosen")
+    shutil.rmtree(parts, ignore_errors=True)
+    return inserted["letters"], inserted["items"]
+
+
+def _count(con: duckdb.DuckDBPyConnection, query: str, params: list[object] | None = None) -> int:
+    row = con.execute(query, params).fetchone()
+    return int(row[0]) if row else 0
+
+
 _DATE_COLUMNS = ("decision_date", "date_of_injury", "date_assigned", "ur_denial_date", "application_received")
 
 
@@ -144,7 +188,8 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
     """One row tuple per fact, in the column order of `_SCHEMAS`; polars turns each table's rows
     into columns (and ISO date strings into dates) at once and hands them to DuckDB as Arrow."""
     canonical = rules.specialties()
-    rows: dict[str, list[tuple]] = {table: [] for table in LETTER_TABLES}
+    rows: dict[str, list[tuple]] = {table: [] for table in LETTER_TABLES if table != "item_terms"}
+    terms: dict[str, list[int]] = {"term_hash": [], "doc_key": [], "item_no": []}
     for loaded in letters:
         record = loaded.record
         doc_id = record["doc_id"]
@@ -176,15 +221,19 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
         rows["reviewer_states"] += [
             (doc_id, position, state) for position, state in enumerate(record["reviewer_states"], start=1)
         ]
-        keys = loaded.treatment_keys or tuple(treatment_key(item["treatment"]) for item in record["items"])
-        for item_no, (item, key) in enumerate(zip(record["items"], keys, strict=True), start=1):
+        key = doc_key(doc_id)
+        for item_no, item in enumerate(record["items"], start=1):
+            hashes = item_hashes(item["treatment"], item["rationale"])
+            terms["term_hash"] += hashes
+            terms["doc_key"] += [key] * len(hashes)
+            terms["item_no"] += [item_no] * len(hashes)
             rows["items"].append(
                 (
                     f"{doc_id}-{item_no}",
                     doc_id,
                     item_no,
                     item["treatment"],
-                    key,
+                    treatment_key(item["treatment"]),
                     item["original_request"],
                     item["decision"],
                     item["category"],
@@ -212,8 +261,14 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
                     for cite_no, c in enumerate(citations, start=1)
                 ]
     frames = {table: _frame(table, table_rows) for table, table_rows in rows.items()}
+    frames["item_terms"] = pl.DataFrame(terms, schema=_SCHEMAS["item_terms"])
     frames["letters"] = frames["letters"].with_columns(pl.col(_DATE_COLUMNS).str.to_date("%Y-%m-%d"))
     return frames
+
+
+def doc_key(doc_id: str) -> int:
+    """The letter's id as a number (`('0x' || doc_id)::UBIGINT` in SQL): compact in `item_terms`."""
+    return int(doc_id, 16)
 
 
 def _frame(table: str, table_rows: list[tuple]) -> pl.DataFrame:
@@ -255,6 +310,7 @@ _SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "subcategory": pl.String,
         "rationale": pl.String,
     },
+    "item_terms": {"term_hash": pl.UInt32, "doc_key": pl.UInt64, "item_no": pl.UInt16},
     "citations": {
         "doc_id": pl.String,
         "item_no": pl.Int32,

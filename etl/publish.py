@@ -64,6 +64,11 @@ def building_path(database: Path) -> Path:
     return database.with_name(database.name + ".building")
 
 
+def staging_path(database: Path) -> Path:
+    """Where workers leave Parquet parts for the loader (see etl/staging.py)."""
+    return database.with_name(database.name + ".parts")
+
+
 def start_build(database: Path, fresh: bool) -> Path:
     """A private copy of the live database to work on (an empty one when `fresh`)."""
     building = building_path(database)
@@ -81,6 +86,7 @@ def publish(database: Path, con: duckdb.DuckDBPyConnection) -> None:
     _fsync(building)
     os.replace(building, database)
     _fsync(database.parent)
+    shutil.rmtree(staging_path(database), ignore_errors=True)
 
 
 def discard(database: Path) -> None:
@@ -88,6 +94,7 @@ def discard(database: Path) -> None:
     building = building_path(database)
     for leftover in (building, building.with_name(building.name + ".wal")):
         leftover.unlink(missing_ok=True)
+    shutil.rmtree(staging_path(database), ignore_errors=True)
 
 
 def _fsync(path: Path) -> None:

@@ -26,6 +26,7 @@ CATEGORIES = (
     "Other",
 )
 
+
 class Citation(TypedDict):
     text: str
     source: str

@@ -22,15 +22,16 @@ from typing import TextIO
 import duckdb
 import polars as pl
 
-from etl import fts, publish
-from etl.load import LETTER_TABLES, SCHEMA_VERSION, LoadedLetter, create_schema, insert_letters
+from etl import publish
+from etl.load import LETTER_TABLES, SCHEMA_VERSION, create_schema, load_parts
 from etl.parse import PARSER_VERSION
 from etl.progress import Progress
-from etl.sources import Outcome, SourceFile, parse_outcome, read_source, walk
+from etl.sources import SourceFile, walk
+from etl.staging import Chunk, ManifestRow, stage_files, stage_texts
 
-BATCH_LETTERS = 2000
+CHUNK_FILES = 200
 DUCKDB_MEMORY = "1GB"  # DuckDB spills to disk beyond this, which keeps a refresh's peak memory bounded
-WINDOW_FILES = 4000
+WINDOW_FILES = 20_000
 FAULT_ENV = "IMR_ETL_FAULT"
 EXIT_OK, EXIT_REJECTS, EXIT_FATAL, EXIT_LOCKED = 0, 1, 2, 3
 
@@ -104,24 +105,26 @@ def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextI
     create_schema(con)
     run_id = _scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM etl_runs")
     counts = Counts()
+    parts = publish.staging_path(database)
     _fault_point("after-start")
     with _Workers(workers) as pool:
         stored_version = _meta(con, "parser_version")
         if stored_version is not None and stored_version != PARSER_VERSION:
-            counts.rederived = _rederive(con, pool, run_id, err)
+            counts.rederived = _rederive(con, pool, run_id, parts, err)
         work = _compare(con, _listing(roots), roots, full, counts)
         if full:
             for table in (*LETTER_TABLES, "files", "rejects"):
                 con.execute(f"DELETE FROM {table}")
         _fault_point("after-walk")
-        _load(con, pool, work, run_id, counts, err)
+        _load(con, pool, work, run_id, counts, parts, err)
     orphans = _scalar(
         con, "DELETE FROM letters WHERE doc_id NOT IN (SELECT doc_id FROM files WHERE doc_id IS NOT NULL)"
     )
-    for table in LETTER_TABLES[1:]:
-        con.execute(f"DELETE FROM {table} WHERE doc_id NOT IN (SELECT doc_id FROM letters)")
-    if counts.letters or counts.rederived or orphans or not fts.has_index(con):
-        fts.create_index(con)
+    if orphans:
+        for table in LETTER_TABLES[1:]:
+            key = "('0x' || doc_id)::UBIGINT" if table == "item_terms" else "doc_id"
+            column = "doc_key" if table == "item_terms" else "doc_id"
+            con.execute(f"DELETE FROM {table} WHERE {column} NOT IN (SELECT {key} FROM letters)")
     _record_run(con, run_id, started, roots, full, counts, time.monotonic() - clock)
     _fault_point("before-publish")
     publish.publish(database, con)
@@ -204,54 +207,51 @@ def _load(
     work: pl.DataFrame,
     run_id: int,
     counts: Counts,
+    parts: Path,
     err: TextIO,
 ) -> None:
-    """Read and parse in windows of files, so results never pile up faster than they are stored."""
+    """Stage files in windows: workers parse window n+1 into Parquet parts while the main process
+    bulk-loads window n, so neither waits and at most two windows of parts exist on disk."""
     progress = Progress("refresh: files", work.height, err)
-    batch: list[Outcome] = []
-    stored_once = False
-    for offset in range(0, work.height, WINDOW_FILES):
-        window = [SourceFile(*row) for row in work.slice(offset, WINDOW_FILES).iter_rows()]
-        for outcomes in pool.map(read_source, window):
-            progress.advance()
-            batch.extend(outcomes)
-            if len(batch) >= BATCH_LETTERS:
-                _store(con, batch, run_id, counts)
-                batch = []
-                if not stored_once:
-                    _fault_point("mid-load")
-                    stored_once = True
-    _store(con, batch, run_id, counts)
+    chunk_size = _chunk_size(work.height, pool.workers)
+    staged: tuple[Path, Iterator[list[ManifestRow]]] | None = None
+    chunks = 0
+    for window_no, offset in enumerate(range(0, work.height, WINDOW_FILES)):
+        files = [SourceFile(*row) for row in work.slice(offset, WINDOW_FILES).iter_rows()]
+        folder = parts / f"window-{window_no:06d}"
+        tasks = [
+            (Chunk(chunks + n, str(folder), PARSER_VERSION, run_id), files[start : start + chunk_size])
+            for n, start in enumerate(range(0, len(files), chunk_size))
+        ]
+        chunks += len(tasks)
+        started = (folder, pool.map(stage_files, tasks))
+        if staged is not None:
+            _store(con, *staged, run_id, counts, progress)
+            _fault_point("mid-load")
+        staged = started
+    if staged is not None:
+        _store(con, *staged, run_id, counts, progress)
     progress.finish()
 
 
-def _store(con: duckdb.DuckDBPyConnection, outcomes: list[Outcome], run_id: int, counts: Counts) -> None:
-    """Replace the manifest rows of these files and add the letters not stored yet."""
-    if not outcomes:
+def _store(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    results: Iterator[list[ManifestRow]],
+    run_id: int,
+    counts: Counts,
+    progress: Progress,
+) -> None:
+    """Record one window's files in the manifest and load the letters its workers staged."""
+    manifest: list[ManifestRow] = []
+    for rows in results:
+        manifest += rows
+        progress.advance(sum(1 for row in rows if "!" not in row.path))
+    if not manifest:
         return
-    rows = pl.DataFrame(
-        {
-            "path": [o.path for o in outcomes],
-            "root": [o.root for o in outcomes],
-            "size": [o.size for o in outcomes],
-            "mtime_ns": [o.mtime_ns for o in outcomes],
-            "sha256": [o.sha256 for o in outcomes],
-            "doc_id": [o.record["doc_id"] if o.record else None for o in outcomes],
-            "status": ["archive" if o.archive else "rejected" if o.error else "ok" for o in outcomes],
-        },
-        schema={
-            "path": pl.String,
-            "root": pl.String,
-            "size": pl.Int64,
-            "mtime_ns": pl.Int64,
-            "sha256": pl.String,
-            "doc_id": pl.String,
-            "status": pl.String,
-        },
-    )
+    rows = pl.DataFrame(manifest, schema=_MANIFEST_SCHEMA, orient="row")
     con.register("_rows", rows)
-    archives = [o.path for o in outcomes if o.archive]
-    con.register("_archives", pl.DataFrame({"path": archives}, schema={"path": pl.String}))
+    con.register("_archives", rows.filter(pl.col("status") == "archive").select("path"))
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _first_seen AS SELECT path, first_seen_run FROM files "
         "WHERE path IN (SELECT path FROM _rows)"
@@ -264,69 +264,60 @@ def _store(con: duckdb.DuckDBPyConnection, outcomes: list[Outcome], run_id: int,
         f"coalesce(s.first_seen_run, {run_id}), {run_id}, NULL "
         "FROM _rows r LEFT JOIN _first_seen s USING (path)"
     )
-    rejected = [o for o in outcomes if o.error]
-    if rejected:
-        con.register(
-            "_rejected",
-            pl.DataFrame({"path": [o.path for o in rejected], "reason": [o.error for o in rejected]}),
-        )
-        con.execute(
-            f"INSERT INTO rejects SELECT r.path, r.reason, f.size, f.mtime_ns, {run_id}, now() "
-            "FROM _rejected r JOIN _rows f USING (path)"
-        )
-        con.unregister("_rejected")
-        counts.rejected += len(rejected)
-        counts.rejected_paths += [(o.path, o.error or "") for o in rejected]
-    letters = {o.record["doc_id"]: o for o in outcomes if o.record is not None}
-    con.register("_incoming_ids", pl.DataFrame({"doc_id": list(letters)}, schema={"doc_id": pl.String}))
-    stored = {
-        row[0]
-        for row in con.execute(
-            "SELECT doc_id FROM letters WHERE doc_id IN (SELECT doc_id FROM _incoming_ids)"
-        ).fetchall()
-    }
-    for name in ("_rows", "_archives", "_incoming_ids"):
-        con.unregister(name)
-    fresh = [
-        LoadedLetter(o.record, o.text or "", o.synthetic, o.treatment_keys)
-        for doc_id, o in letters.items()
-        if doc_id not in stored and o.record is not None
-    ]
-    loaded_letters, loaded_items = insert_letters(con, fresh, PARSER_VERSION, run_id)
-    counts.letters += loaded_letters
-    counts.items += loaded_items
+    con.execute(
+        f"INSERT INTO rejects SELECT path, error, size, mtime_ns, {run_id}, now() FROM _rows "
+        "WHERE status = 'rejected'"
+    )
+    con.unregister("_rows")
+    con.unregister("_archives")
+    rejected = [(row.path, row.error or "") for row in manifest if row.status == "rejected"]
+    counts.rejected += len(rejected)
+    counts.rejected_paths += rejected
+    letters, items = load_parts(con, folder)
+    counts.letters += letters
+    counts.items += items
 
 
-def _rederive(con: duckdb.DuckDBPyConnection, pool: _Workers, run_id: int, err: TextIO) -> int:
+_MANIFEST_SCHEMA = {
+    "path": pl.String,
+    "root": pl.String,
+    "size": pl.Int64,
+    "mtime_ns": pl.Int64,
+    "sha256": pl.String,
+    "doc_id": pl.String,
+    "status": pl.String,
+    "error": pl.String,
+}
+
+
+def _rederive(con: duckdb.DuckDBPyConnection, pool: _Workers, run_id: int, parts: Path, err: TextIO) -> int:
     """Parse every stored letter text again with this parser; sources are not read."""
     for table in LETTER_TABLES:
         con.execute(f"ALTER TABLE {table} RENAME TO {table}_previous")
     create_schema(con)
     total = _scalar(con, "SELECT count(*) FROM letters_previous")
     progress = Progress("refresh: re-deriving letters", total, err)
+    chunk_size = _chunk_size(total, pool.workers)
     reader = con.cursor()
     stream = reader.execute(
         "SELECT t.doc_id, t.text, l.synthetic "
         "FROM letter_texts_previous t JOIN letters_previous l USING (doc_id)"
-    ).to_arrow_reader(BATCH_LETTERS)
+    ).to_arrow_reader(WINDOW_FILES)
     renamed: dict[str, str] = {}
-    done = 0
-    for chunk in stream:
-        rows = chunk.to_pylist()
-        outcomes = pool.map(_reparse, [(row["doc_id"], row["text"]) for row in rows])
-        letters: dict[str, LoadedLetter] = {}
-        for row, outcome in zip(rows, outcomes, strict=True):
-            if outcome.record is None:
-                continue
-            new_id = outcome.record["doc_id"]
-            if new_id != row["doc_id"]:
-                renamed[row["doc_id"]] = new_id
-            letters.setdefault(
-                new_id, LoadedLetter(outcome.record, row["text"], row["synthetic"], outcome.treatment_keys)
-            )
-        insert_letters(con, list(letters.values()), PARSER_VERSION, run_id)
-        done += len(rows)
-        progress.advance(len(rows))
+    chunks = 0
+    for window_no, batch in enumerate(stream):
+        columns = (batch.column(name).to_pylist() for name in ("doc_id", "text", "synthetic"))
+        letters = list(zip(*columns, strict=True))
+        folder = parts / f"rederive-{window_no:06d}"
+        tasks = [
+            (Chunk(chunks + n, str(folder), PARSER_VERSION, run_id), letters[start : start + chunk_size])
+            for n, start in enumerate(range(0, len(letters), chunk_size))
+        ]
+        chunks += len(tasks)
+        for pairs in pool.map(stage_texts, tasks):
+            renamed.update((old, new) for old, new in pairs if new is not None and new != old)
+            progress.advance(len(pairs))
+        load_parts(con, folder)
     reader.close()
     progress.finish()
     if renamed:
@@ -335,12 +326,12 @@ def _rederive(con: duckdb.DuckDBPyConnection, pool: _Workers, run_id: int, err: 
         con.unregister("_renamed")
     for table in LETTER_TABLES:
         con.execute(f"DROP TABLE {table}_previous")
-    return done
+    return total
 
 
-def _reparse(task: tuple[str, str]) -> Outcome:
-    doc_id, text = task
-    return parse_outcome(doc_id, "", 0, 0, None, text)
+def _chunk_size(total: int, workers: int) -> int:
+    """Files per worker task: big enough to amortise a task, small enough to keep every worker busy."""
+    return max(1, min(CHUNK_FILES, -(-total // (workers * 4))))
 
 
 def _record_run(
@@ -413,4 +404,4 @@ class _Workers:
             return map(function, items)
         if self.pool is None:
             self.pool = multiprocessing.get_context("spawn").Pool(self.workers)
-        return self.pool.imap(function, items, chunksize=16)
+        return self.pool.imap(function, items)

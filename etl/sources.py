@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from etl.classify import treatment_key
 from etl.extract import LETTER_SUFFIXES, MAX_BYTES, documents_from_bytes
 from etl.parse import NotALetter, parse_text
 from etl.records import Letter
@@ -41,7 +40,6 @@ class Outcome:
     text: str | None = None
     error: str | None = None
     archive: bool = False
-    treatment_keys: tuple[str, ...] = ()
 
     @property
     def synthetic(self) -> bool:
@@ -101,8 +99,7 @@ def parse_outcome(path: str, root: str, size: int, mtime_ns: int, sha256: str | 
         record = parse_text(text, path)
     except NotALetter as err:
         return Outcome(path, root, size, mtime_ns, sha256, text=text, error=str(err))
-    keys = tuple(treatment_key(item["treatment"]) for item in record["items"])
-    return Outcome(path, root, size, mtime_ns, sha256, record=record, text=text, treatment_keys=keys)
+    return Outcome(path, root, size, mtime_ns, sha256, record=record, text=text)
 
 
 def _outcome(source: SourceFile, path: str, digest: str, text: str | None, error: str | None) -> Outcome:

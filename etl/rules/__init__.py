@@ -97,6 +97,12 @@ def categories() -> dict[str, tuple[str, ...]]:
     return table
 
 
+@cache
+def search_stopwords() -> frozenset[str]:
+    """Words too common to search for; the term index leaves them out."""
+    return frozenset(row["word"].lower() for row in _rows("search-stopwords.csv"))
+
+
 def fingerprint() -> str:
     """A short hash of every rule file, so records know which rules made them."""
     digest = hashlib.sha256()

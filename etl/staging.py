@@ -1,0 +1,91 @@
+"""The worker side of a refresh: a chunk of files (or stored texts) → Parquet parts + manifest.
+
+Workers read, parse and turn letters into table rows themselves and write them as Parquet
+parts, one file per table per chunk, so the main process only bulk-loads whole folders of
+parts (`etl.load.load_parts`) and never touches a record. What comes back to the main process
+is small: one manifest row per file (for `files` and `rejects`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import polars as pl
+
+from etl.load import COPY_COLUMN, LoadedLetter, letter_frames
+from etl.sources import Outcome, SourceFile, parse_outcome, read_source
+
+
+class ManifestRow(NamedTuple):
+    path: str
+    root: str
+    size: int
+    mtime_ns: int
+    sha256: str | None
+    doc_id: str | None
+    status: str  # ok | rejected | archive
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One task: `number` orders chunks, so duplicates resolve to the first file's copy."""
+
+    number: int
+    parts: str
+    parser_version: str
+    run_id: int
+
+
+def stage_files(task: tuple[Chunk, list[SourceFile]]) -> list[ManifestRow]:
+    chunk, files = task
+    outcomes = [outcome for source in files for outcome in read_source(source)]
+    _write_parts(chunk, outcomes)
+    return [_manifest(outcome) for outcome in outcomes]
+
+
+def stage_texts(task: tuple[Chunk, list[tuple[str, str, bool]]]) -> list[tuple[str, str | None]]:
+    """Re-parse stored letters (doc_id, text, synthetic); returns (old doc_id, new doc_id or None)."""
+    chunk, letters = task
+    outcomes = [parse_outcome(doc_id, "", 0, 0, None, text) for doc_id, text, _ in letters]
+    synthetic = {doc_id: flag for doc_id, _, flag in letters}
+    _write_parts(chunk, outcomes, synthetic)
+    return [
+        (doc_id, outcome.record["doc_id"] if outcome.record else None)
+        for (doc_id, _, _), outcome in zip(letters, outcomes, strict=True)
+    ]
+
+
+def _write_parts(chunk: Chunk, outcomes: list[Outcome], synthetic: dict[str, bool] | None = None) -> None:
+    letters: dict[str, LoadedLetter] = {}
+    for outcome in outcomes:
+        if outcome.record is not None:
+            flag = synthetic[outcome.path] if synthetic is not None else outcome.synthetic
+            loaded = LoadedLetter(outcome.record, outcome.text or "", flag)
+            letters.setdefault(outcome.record["doc_id"], loaded)
+    if not letters:
+        return
+    frames = letter_frames(list(letters.values()), chunk.parser_version, chunk.run_id)
+    for table, frame in frames.items():
+        if frame.height:
+            folder = Path(chunk.parts) / table
+            folder.mkdir(parents=True, exist_ok=True)
+            frame.with_columns(pl.lit(chunk.number, pl.Int32).alias(COPY_COLUMN)).write_parquet(
+                folder / f"{chunk.number:09d}.parquet", compression="lz4", statistics=False
+            )
+
+
+def _manifest(outcome: Outcome) -> ManifestRow:
+    status = "archive" if outcome.archive else "rejected" if outcome.error else "ok"
+    return ManifestRow(
+        outcome.path,
+        outcome.root,
+        outcome.size,
+        outcome.mtime_ns,
+        outcome.sha256,
+        outcome.record["doc_id"] if outcome.record else None,
+        status,
+        outcome.error,
+    )
