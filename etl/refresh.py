@@ -31,7 +31,7 @@ from etl.staging import Chunk, ManifestRow, stage_files, stage_texts
 
 CHUNK_FILES = 200
 DUCKDB_MEMORY = "1GB"  # DuckDB spills to disk beyond this, which keeps a refresh's peak memory bounded
-WINDOW_FILES = 20_000
+WINDOW_FILES = (1_000, 20_000)  # files staged per window: a quarter of the work, within these bounds
 FAULT_ENV = "IMR_ETL_FAULT"
 EXIT_OK, EXIT_REJECTS, EXIT_FATAL, EXIT_LOCKED = 0, 1, 2, 3
 
@@ -214,10 +214,11 @@ def _load(
     bulk-loads window n, so neither waits and at most two windows of parts exist on disk."""
     progress = Progress("refresh: files", work.height, err)
     chunk_size = _chunk_size(work.height, pool.workers)
+    window = min(max(work.height // 4, WINDOW_FILES[0]), WINDOW_FILES[1])
     staged: tuple[Path, Iterator[list[ManifestRow]]] | None = None
     chunks = 0
-    for window_no, offset in enumerate(range(0, work.height, WINDOW_FILES)):
-        files = [SourceFile(*row) for row in work.slice(offset, WINDOW_FILES).iter_rows()]
+    for window_no, offset in enumerate(range(0, work.height, window)):
+        files = [SourceFile(*row) for row in work.slice(offset, window).iter_rows()]
         folder = parts / f"window-{window_no:06d}"
         tasks = [
             (Chunk(chunks + n, str(folder), PARSER_VERSION, run_id), files[start : start + chunk_size])
@@ -302,7 +303,7 @@ def _rederive(con: duckdb.DuckDBPyConnection, pool: _Workers, run_id: int, parts
     stream = reader.execute(
         "SELECT t.doc_id, t.text, l.synthetic "
         "FROM letter_texts_previous t JOIN letters_previous l USING (doc_id)"
-    ).to_arrow_reader(WINDOW_FILES)
+    ).to_arrow_reader(WINDOW_FILES[1])
     renamed: dict[str, str] = {}
     chunks = 0
     for window_no, batch in enumerate(stream):
