@@ -385,14 +385,16 @@ def _fault_point(name: str) -> None:
 
 
 class _Workers:
-    """Worker processes for read+parse, started on first use (none when workers == 1 or when a
-    refresh finds nothing to do); results keep input order."""
+    """Worker processes for staging (none when workers == 1); results keep input order. They
+    start on entry, so their imports run while the main process walks the sources."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.pool = None
 
     def __enter__(self) -> _Workers:
+        if self.workers > 1:
+            self.pool = multiprocessing.get_context("spawn").Pool(self.workers)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -401,8 +403,6 @@ class _Workers:
             self.pool.join()
 
     def map(self, function, items: list) -> Iterator:
-        if self.workers == 1 or len(items) < 2:
+        if self.pool is None or len(items) < 2:
             return map(function, items)
-        if self.pool is None:
-            self.pool = multiprocessing.get_context("spawn").Pool(self.workers)
         return self.pool.imap(function, items)
