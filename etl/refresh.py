@@ -29,7 +29,7 @@ from etl.progress import Progress
 from etl.sources import SourceFile, walk
 from etl.staging import Chunk, ManifestRow, stage_files, stage_texts
 
-CHUNK_FILES = 200
+CHUNK_FILES = 500
 DUCKDB_MEMORY = "1GB"  # DuckDB spills to disk beyond this, which keeps a refresh's peak memory bounded
 WINDOW_FILES = (1_000, 20_000)  # files staged per window: a quarter of the work, within these bounds
 FAULT_ENV = "IMR_ETL_FAULT"

@@ -41,7 +41,7 @@ _known = _KnownHashes()
 
 
 def item_hashes(treatment: str | None, rationale: str | None) -> list[int]:
-    return [_known[term] for term in terms(f"{treatment or ''} {rationale or ''}")]
+    return list(map(_known.__getitem__, terms(f"{treatment or ''} {rationale or ''}")))
 
 
 def query_hashes(search: str) -> list[int]:
