@@ -28,7 +28,7 @@ def term_hash(term: str) -> int:
 class _KnownHashes(dict[str, int]):
     """Hashes of the words met so far: most words of a letter were met in earlier letters."""
 
-    LIMIT = 500_000  # words; then start again, so memory stays bounded on any corpus
+    LIMIT = 200_000  # words; then start again, so memory stays bounded on any corpus
 
     def __missing__(self, term: str) -> int:
         if len(self) >= self.LIMIT:

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from etl.load import COPY_COLUMN, LoadedLetter, letter_frames
+from etl.rows import COPY_COLUMN, LoadedLetter, letter_frames
 from etl.sources import Outcome, SourceFile, parse_outcome, read_source
 
 
