@@ -101,7 +101,11 @@ def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextI
     con = duckdb.connect(
         str(publish.start_build(database, fresh=not same_schema)),
         # Row order in a table carries no meaning here; not keeping it lets inserts run in parallel.
-        config={"memory_limit": DUCKDB_MEMORY, "preserve_insertion_order": False},
+        config={
+            "memory_limit": DUCKDB_MEMORY,
+            "preserve_insertion_order": False,
+            "checkpoint_threshold": "512MB",
+        },
     )
     con.execute("SET enable_progress_bar = false")
     create_schema(con)
