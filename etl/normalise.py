@@ -9,6 +9,7 @@ repeated spaces, typographic characters, and words hyphenated at line ends. Line
 from __future__ import annotations
 
 import re
+from itertools import repeat
 
 _CHARACTERS = {
     "\ufb00": "ff",
@@ -60,9 +61,8 @@ def normalise(text: str) -> str:
         text = text.replace("\t", " ")
     while "  " in text:
         text = text.replace("  ", " ")
-    text = ("\n" + text + "\n").replace(" \n", "\n").replace("\n ", "\n")
-    while "\n\n" in text:
-        text = text.replace("\n\n", "\n")
+    lines = text.split("\n")
+    text = "\n" + "\n".join(filter(None, map(str.strip, lines, repeat(" ", len(lines))))) + "\n"
     if "\nPage " in text or "\n- " in text:
         text = _PAGE_FOOTER.sub("", text)
     if text.count("CM") > 1:
@@ -76,9 +76,10 @@ def _page_top(match: re.Match[str], text: str) -> str:
 
 
 def _join_hyphenated(text: str) -> str:
-    """Undo a word split at a line end ("medi-\\ncally"), unless the letter writes it hyphenated."""
+    """Undo a word split at a line end ("medi-\ncally"), unless the letter writes it hyphenated."""
     if "-\n" not in text:
         return text
+    written = _hyphenated_words(text)
     parts: list[str] = []
     start = 0
     for split in _LINE_END_HYPHEN.finditer(text):
@@ -87,8 +88,25 @@ def _join_hyphenated(text: str) -> str:
         if head is None:
             continue
         tail = _WORD_START.match(text, at + 2)
-        keep_hyphen = f"{head.group()}-{tail.group()}" in text
+        keep_hyphen = tail is not None and any(
+            before.endswith(head.group()) and after.startswith(tail.group()) for before, after in written
+        )
         parts.append(text[start:at] + ("-" if keep_hyphen else ""))
         start = at + 2
     parts.append(text[start:])
     return "".join(parts)
+
+
+def _hyphenated_words(text: str) -> list[tuple[str, str]]:
+    """The letters either side of every hyphen inside a line: "head-tail" occurs in the text
+    exactly when one pair ends with head and starts with tail (one pass, not one per split)."""
+    pairs = []
+    at = text.find("-")
+    while at != -1:
+        after = _WORD_START.match(text, at + 1)
+        if after is not None:
+            before = _WORD_END.search(text, max(0, at - 40), at)
+            if before is not None:
+                pairs.append((before.group(), after.group()))
+        at = text.find("-", at + 1)
+    return pairs
