@@ -31,7 +31,7 @@ from etl.staging import Chunk, ManifestRow, stage_files, stage_texts
 
 CHUNK_FILES = 500
 # DuckDB spills to disk beyond this: with the workers, a refresh stays under 1.5 GB on any corpus
-DUCKDB_MEMORY = "768MB"
+DUCKDB_MEMORY = "512MB"
 WINDOW_FILES = (1_000, 20_000)  # files staged per window: a quarter of the work, within these bounds
 FAULT_ENV = "IMR_ETL_FAULT"
 EXIT_OK, EXIT_REJECTS, EXIT_FATAL, EXIT_LOCKED = 0, 1, 2, 3
@@ -104,7 +104,7 @@ def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextI
         config={
             "memory_limit": DUCKDB_MEMORY,
             "preserve_insertion_order": False,
-            "checkpoint_threshold": "512MB",
+            "checkpoint_threshold": "256MB",
         },
     )
     con.execute("SET enable_progress_bar = false")
