@@ -8,6 +8,7 @@ record the run → checkpoint and swap the copy in (see `etl/publish.py`).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -390,6 +391,13 @@ def _fault_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _quiet_collector() -> None:
+    """Workers make millions of short-lived objects and no cycles worth chasing: collecting
+    less often saves a few percent of their time."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
 class _Workers:
     """Worker processes for staging (none when workers == 1); results keep input order. They
     start on entry, so their imports run while the main process walks the sources."""
@@ -400,7 +408,7 @@ class _Workers:
 
     def __enter__(self) -> _Workers:
         if self.workers > 1:
-            self.pool = multiprocessing.get_context("spawn").Pool(self.workers)
+            self.pool = multiprocessing.get_context("spawn").Pool(self.workers, initializer=_quiet_collector)
         return self
 
     def __exit__(self, *exc: object) -> None:
