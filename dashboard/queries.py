@@ -21,30 +21,45 @@ import polars as pl
 
 from dashboard import settings
 from dashboard.filters import NO_CITATION, FilterOptions, Filters
-from dashboard.working_set import AGE_BANDS, CITATIONS_TABLE, ITEMS_TABLE, SPECIALTIES_TABLE, STATES_TABLE
+from dashboard.working_set import (
+    AGE_BANDS,
+    CITATIONS_TABLE,
+    ITEMS_TABLE,
+    SOURCE_SETS,
+    SPECIALTY_MEMBERS,
+    SPECIALTY_SETS,
+    STATE_MEMBERS,
+    STATE_SETS,
+    TREATMENTS_TABLE,
+    enum_type,
+)
+from etl.search_terms import query_hashes
 
 Params = list[object]
 
-DECIDED = "count(upheld) AS n, count(*) FILTER (WHERE upheld) AS upheld"
-
 
 def where(filters: Filters) -> tuple[str, Params]:
-    """The filters as a WHERE condition over the filter columns of either working-set table."""
+    """The filters as a WHERE condition over the filter columns of either working-set table.
+
+    Text choices are cast to the column's ENUM type (an integer comparison per row; a value the
+    database does not have matches nothing); list filters keep the numbers of the lists that
+    hold a chosen value (a semi-join against a few dozen rows)."""
     conditions: list[str] = []
     params: Params = []
 
-    def placeholders(values: Sequence[str]) -> str:
+    def placeholders(values: Sequence[str], cast: str | None = None) -> str:
         params.extend(values)
-        return ", ".join("?" * len(values))
+        one = f"TRY_CAST(? AS {cast})" if cast else "?"
+        return ", ".join([one] * len(values))
 
     def one_of(column: str, values: Sequence[str]) -> None:
         if values:
-            conditions.append(f"{column} IN ({placeholders(values)})")
+            conditions.append(f"{column} IN ({placeholders(values, enum_type(ITEMS_TABLE, column))})")
 
-    def letter_has(table: str, column: str, values: Sequence[str]) -> None:
+    def list_has(column: str, members: str, value: str, values: Sequence[str]) -> None:
         if values:
             conditions.append(
-                f"letter_row IN (SELECT letter_row FROM {table} WHERE {column} IN ({placeholders(values)}))"
+                f"{column} IN (SELECT set_no FROM {members} WHERE {value} IN ({placeholders(values)}))"
             )
 
     if filters.date_from:
@@ -59,20 +74,33 @@ def where(filters: Filters) -> tuple[str, Params]:
     one_of("age_band", filters.age_bands)
     one_of("gender", filters.genders)
     one_of("layout", filters.layouts)
-    letter_has(SPECIALTIES_TABLE, "specialty", filters.specialties)
-    letter_has(STATES_TABLE, "state", filters.states)
+    list_has("specialty_set", SPECIALTY_MEMBERS, "specialty", filters.specialties)
+    list_has("state_set", STATE_MEMBERS, "state", filters.states)
     if filters.sources:
         cited = [source for source in filters.sources if source != NO_CITATION]
         either = []
         if cited:
             params.append(cited)
-            either.append("list_has_any(reviewer_sources, ?::VARCHAR[])")
+            either.append("list_has_any(value_list, ?::VARCHAR[])")
         if NO_CITATION in filters.sources:
-            either.append("len(reviewer_sources) = 0")
-        conditions.append(f"({' OR '.join(either)})")
+            either.append("len(value_list) = 0")
+        conditions.append(f"source_set IN (SELECT set_no FROM {SOURCE_SETS} WHERE {' OR '.join(either)})")
     if not filters.include_synthetic:
         conditions.append("NOT synthetic")
     return " AND ".join(conditions) or "true", params
+
+
+# The rate of a group: its items, decided items (n) and upheld items. Counting rows per group and
+# `upheld` value first (one integer group-by) and summing the few resulting rows is several times
+# faster than filtered counts over every row.
+RATED = """coalesce(sum(c), 0)::BIGINT AS items,
+           coalesce(sum(c) FILTER (WHERE upheld IS NOT NULL), 0)::BIGINT AS n,
+           coalesce(sum(c) FILTER (WHERE upheld), 0)::BIGINT AS upheld"""
+
+
+def counted(keys: str, table: str, condition: str) -> str:
+    """Rows per (`keys`, upheld) of the filtered `table`: the input of RATED."""
+    return f"SELECT {keys}, upheld, count(*) AS c FROM {table} WHERE {condition} GROUP BY ALL"
 
 
 def with_rates(
@@ -116,9 +144,9 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
         if subcategory is not None:
             subcategories[category] += (subcategory,)
 
-    def listed(column: str) -> tuple[str, ...]:
+    def listed(sets: str) -> tuple[str, ...]:
         rows = con.execute(
-            f"SELECT DISTINCT unnest({column}) AS value FROM {ITEMS_TABLE} ORDER BY value"
+            f"SELECT DISTINCT unnest(value_list) AS value FROM {sets} ORDER BY value"
         ).fetchall()
         return tuple(row[0] for row in rows if row[0] is not None)
 
@@ -127,9 +155,9 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
         date_max=date_max,
         categories=tuple(subcategories),
         subcategories=subcategories,
-        specialties=listed("specialties"),
-        states=listed("states"),
-        sources=listed("reviewer_sources"),
+        specialties=listed(SPECIALTY_SETS),
+        states=listed(STATE_SETS),
+        sources=listed(SOURCE_SETS),
         age_bands=tuple(band for band in AGE_BANDS if band in set(age_bands)),
         genders=tuple(genders),
         layouts=tuple(layouts),
@@ -146,24 +174,25 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     # A letter counts when any of its items passes. Without item-level filters every item of a
     # passing letter passes, so counting first items is exact; with them, the set bits of a
     # bitstring over the dense letter numbers count the distinct letters (twice as fast as DISTINCT).
-    letters = (
-        "coalesce(bit_count(bitstring_agg(letter_row)), 0)"
-        if filters.selects_items
-        else "count(*) FILTER (WHERE item_no = 1)"
-    )
-    sql = f"""SELECT {letters} AS letters, count(*) AS items, {DECIDED},
-                     count(*) FILTER (WHERE NOT upheld) AS overturned,
-                     count(*) FILTER (WHERE decision = 'unknown') AS undecided,
-                     count(*) FILTER (WHERE synthetic) AS synthetic_items
-              FROM {ITEMS_TABLE} WHERE {condition}"""
+    if filters.selects_items:
+        letters = f"""(SELECT coalesce(bit_count(bitstring_agg(letter_row)), 0)
+                       FROM {ITEMS_TABLE} WHERE {condition})"""
+        params = [*params, *params]
+    else:
+        letters = "coalesce(sum(c) FILTER (WHERE first_item), 0)::BIGINT"
+    sql = f"""SELECT {letters} AS letters, {RATED},
+                     coalesce(sum(c) FILTER (WHERE NOT upheld), 0)::BIGINT AS overturned,
+                     coalesce(sum(c) FILTER (WHERE decision = 'unknown'), 0)::BIGINT AS undecided,
+                     coalesce(sum(c) FILTER (WHERE synthetic), 0)::BIGINT AS synthetic_items
+              FROM ({counted("decision, synthetic, first_item", ITEMS_TABLE, condition)})"""
     return with_rates(_frame(con, sql, params))
 
 
 def monthly(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Uphold rate per calendar month of the decision date."""
     condition, params = where(filters)
-    sql = f"""SELECT decision_month AS month, count(*) AS items, {DECIDED}
-              FROM {ITEMS_TABLE} WHERE {condition} AND decision_month IS NOT NULL
+    sql = f"""SELECT decision_month AS month, {RATED}
+              FROM ({counted("decision_month", ITEMS_TABLE, f"{condition} AND decision_month IS NOT NULL")})
               GROUP BY ALL ORDER BY month"""
     return with_rates(_frame(con, sql, params))
 
@@ -171,8 +200,9 @@ def monthly(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
 def by_category(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Per category: items and their share of all items shown, uphold rate."""
     condition, params = where(filters)
-    sql = f"""SELECT category, count(*) AS items, sum(count(*)) OVER ()::BIGINT AS all_items, {DECIDED}
-              FROM {ITEMS_TABLE} WHERE {condition} GROUP BY ALL ORDER BY items DESC, category"""
+    sql = f"""SELECT category, {RATED}, sum(sum(c)) OVER ()::BIGINT AS all_items
+              FROM ({counted("category", ITEMS_TABLE, condition)})
+              GROUP BY ALL ORDER BY items DESC, category"""
     return with_rates(with_rates(_frame(con, sql, params), k="items", n="all_items", name="share"))
 
 
@@ -181,7 +211,7 @@ def last_refresh(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return _frame(
         con,
         """SELECT run_id, started_at, finished_at, status, letters_loaded, items_loaded
-           FROM etl_runs ORDER BY run_id DESC LIMIT 1""",
+           FROM dash_etl_runs ORDER BY run_id DESC LIMIT 1""",
         [],
     )
 
@@ -189,10 +219,14 @@ def last_refresh(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 # Treatment types -------------------------------------------------------------------------------
 
 
+def _category_is(condition: str) -> str:
+    return f"{condition} AND category = TRY_CAST(? AS {enum_type(ITEMS_TABLE, 'category')})"
+
+
 def by_subcategory(con: duckdb.DuckDBPyConnection, filters: Filters, category: str) -> pl.DataFrame:
     condition, params = where(filters)
-    sql = f"""SELECT coalesce(subcategory::VARCHAR, '(none)') AS subcategory, count(*) AS items, {DECIDED}
-              FROM {ITEMS_TABLE} WHERE {condition} AND category = ?
+    sql = f"""SELECT coalesce(subcategory::VARCHAR, '(none)') AS subcategory, {RATED}
+              FROM ({counted("subcategory", ITEMS_TABLE, _category_is(condition))})
               GROUP BY ALL ORDER BY items DESC, subcategory"""
     return with_rates(_frame(con, sql, [*params, category]))
 
@@ -201,53 +235,52 @@ def top_treatments(
     con: duckdb.DuckDBPyConnection, filters: Filters, category: str, limit: int = settings.TOP_TREATMENTS
 ) -> pl.DataFrame:
     """The most frequent treatments of a category, strengths and quantities folded
-    (`treatment_key`: "Norco 10/325mg #120" and "Norco 10/325 #60" are one row)."""
+    (`treatment_key`: "Norco 10/325mg #120" and "Norco 10/325 #60" are one row), with how many
+    spellings were folded and the most written one (ties: the first in text order)."""
     condition, params = where(filters)
-    # Rank the folded keys first; only the top ones pay for counting their spellings.
-    sql = f"""WITH chosen AS (SELECT treatment_key, treatment, upheld FROM {ITEMS_TABLE}
-                              WHERE {condition} AND category = ?),
-                   top AS (SELECT treatment_key, count(*) AS items FROM chosen
-                           GROUP BY treatment_key ORDER BY items DESC, treatment_key LIMIT ?)
-              SELECT treatment_key AS treatment, count(*) AS items, {DECIDED},
-                     count(DISTINCT treatment) AS spellings, mode(treatment) AS most_written
-              FROM chosen SEMI JOIN top USING (treatment_key)
-              GROUP BY treatment_key ORDER BY items DESC, treatment"""
+    # Count per numbered spelling first (integer group-by), then fold the spellings.
+    sql = f"""WITH spelled AS (
+                  SELECT t.treatment_key, t.treatment, {RATED}
+                  FROM ({counted("treatment_no", ITEMS_TABLE, _category_is(condition))}) c
+                  JOIN {TREATMENTS_TABLE} t USING (treatment_no)
+                  GROUP BY ALL)
+              SELECT treatment_key AS treatment, sum(items)::BIGINT AS items, sum(n)::BIGINT AS n,
+                     sum(upheld)::BIGINT AS upheld, count(treatment)::BIGINT AS spellings,
+                     first(treatment ORDER BY items DESC, treatment) FILTER (WHERE treatment IS NOT NULL)
+                         AS most_written
+              FROM spelled GROUP BY treatment_key
+              ORDER BY items DESC, treatment_key LIMIT ?"""
     return with_rates(_frame(con, sql, [*params, category, limit]))
 
 
 # Reviewer specialties --------------------------------------------------------------------------
 
-NOT_STATED = "(not stated)"
 
-
-def _unnested(column: str, alias: str) -> str:
-    return f"unnest(CASE WHEN len({column}) = 0 THEN ['{NOT_STATED}'] ELSE {column} END) AS {alias}"
+def _by_member(
+    con: duckdb.DuckDBPyConnection, filters: Filters, column: str, members: str, value: str, *also: str
+) -> pl.DataFrame:
+    """Items counted under each value of their list (an empty list as "(not stated)"): rows per
+    list number first, then joined with the few lists' members."""
+    condition, params = where(filters)
+    keys = ", ".join((column, *also))
+    grouped = ", ".join((value, *also))
+    order = f"{grouped}" if also else f"items DESC, {value}"
+    sql = f"""SELECT {grouped}, {RATED}
+              FROM ({counted(keys, ITEMS_TABLE, condition)}) c JOIN {members} m ON m.set_no = c.{column}
+              GROUP BY {grouped} ORDER BY {order}"""
+    return with_rates(_frame(con, sql, params))
 
 
 def by_specialty(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
-    condition, params = where(filters)
-    sql = f"""SELECT specialty, count(*) AS items, {DECIDED}
-              FROM (SELECT {_unnested("specialties", "specialty")}, upheld
-                    FROM {ITEMS_TABLE} WHERE {condition})
-              GROUP BY ALL ORDER BY items DESC, specialty"""
-    return with_rates(_frame(con, sql, params))
+    return _by_member(con, filters, "specialty_set", SPECIALTY_MEMBERS, "specialty")
 
 
 def specialty_by_category(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
-    condition, params = where(filters)
-    sql = f"""SELECT specialty, category, count(*) AS items, {DECIDED}
-              FROM (SELECT {_unnested("specialties", "specialty")}, category, upheld
-                    FROM {ITEMS_TABLE} WHERE {condition})
-              GROUP BY ALL ORDER BY specialty, category"""
-    return with_rates(_frame(con, sql, params))
+    return _by_member(con, filters, "specialty_set", SPECIALTY_MEMBERS, "specialty", "category")
 
 
 def by_state(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
-    condition, params = where(filters)
-    sql = f"""SELECT state, count(*) AS items, {DECIDED}
-              FROM (SELECT {_unnested("states", "state")}, upheld FROM {ITEMS_TABLE} WHERE {condition})
-              GROUP BY ALL ORDER BY items DESC, state"""
-    return with_rates(_frame(con, sql, params))
+    return _by_member(con, filters, "state_set", STATE_MEMBERS, "state")
 
 
 # Guidelines ------------------------------------------------------------------------------------
@@ -263,7 +296,7 @@ GUIDELINE_KEYS: dict[str, tuple[str, ...]] = {
 def citation_sources_by_year(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Reviewer citations per decision year and source, with the source's share of the year."""
     condition, params = where(filters)
-    sql = f"""SELECT decision_year AS year, source, count(*) AS citations,
+    sql = f"""SELECT decision_year::BIGINT AS year, source, count(*) AS citations,
                      sum(count(*)) OVER (PARTITION BY decision_year)::BIGINT AS year_citations
               FROM {CITATIONS_TABLE} WHERE decision_year IS NOT NULL AND {condition}
               GROUP BY decision_year, source ORDER BY year, source"""
@@ -281,13 +314,17 @@ def by_guideline(
     the most cited first. One row per citation: an item citing two pages counts for both."""
     condition, params = where(filters)
     keys = ", ".join(GUIDELINE_KEYS[level])
-    page = ", unnest(pages) AS page" if level == "page" else ""
-    sql = f"""SELECT concat_ws(' · ', {keys}) AS guideline, *
-              FROM (SELECT {keys}, count(*) AS citations, {DECIDED}
-                    FROM (SELECT source, document, section{page}, upheld
+    if level == "page":
+        cited = f"""SELECT {keys}, upheld, count(*) AS c
+                    FROM (SELECT source, document, section, unnest(pages) AS page, upheld
                           FROM {CITATIONS_TABLE} WHERE {condition})
-                    GROUP BY {keys} HAVING count(upheld) >= ?
-                    ORDER BY citations DESC, {keys} LIMIT ?)
+                    GROUP BY ALL"""
+    else:
+        cited = counted(keys, CITATIONS_TABLE, condition)
+    sql = f"""SELECT concat_ws(' · ', {keys}) AS guideline, * RENAME (items AS citations)
+              FROM (SELECT {keys}, {RATED} FROM ({cited})
+                    GROUP BY {keys} HAVING n >= ?
+                    ORDER BY items DESC, {keys} LIMIT ?)
               ORDER BY citations DESC, {keys}"""
     return with_rates(_frame(con, sql, [*params, min_n, limit]))
 
@@ -298,13 +335,8 @@ AGREEMENT_ORDER = ("same source", "different source", "reviewer only", "claims a
 def source_agreement(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Did the reviewer's first citation come from the same source as the claims administrator's?"""
     condition, params = where(filters)
-    sql = f"""SELECT CASE WHEN reviewer_source IS NULL AND claims_source IS NULL THEN 'neither'
-                          WHEN claims_source IS NULL THEN 'reviewer only'
-                          WHEN reviewer_source IS NULL THEN 'claims administrator only'
-                          WHEN reviewer_source = claims_source THEN 'same source'
-                          ELSE 'different source' END AS agreement,
-                     count(*) AS items, sum(count(*)) OVER ()::BIGINT AS all_items, {DECIDED}
-              FROM {ITEMS_TABLE} WHERE {condition} GROUP BY ALL"""
+    sql = f"""SELECT agreement, {RATED}, sum(sum(c)) OVER ()::BIGINT AS all_items
+              FROM ({counted("agreement", ITEMS_TABLE, condition)}) GROUP BY ALL"""
     frame = with_rates(with_rates(_frame(con, sql, params), k="items", n="all_items", name="share"))
     order = pl.col("agreement").replace_strict(AGREEMENT_ORDER, range(len(AGREEMENT_ORDER)))
     return frame.sort(order)
@@ -313,9 +345,12 @@ def source_agreement(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.Dat
 def differing_sources(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Items where both cited but the first sources differ: which pair, and the uphold rate."""
     condition, params = where(filters)
+    differ = (
+        f"{condition} AND agreement = TRY_CAST('different source' AS {enum_type(ITEMS_TABLE, 'agreement')})"
+    )
     sql = f"""SELECT claims_source || ' → ' || reviewer_source AS pair, claims_source, reviewer_source,
-                     count(*) AS items, {DECIDED}
-              FROM {ITEMS_TABLE} WHERE {condition} AND reviewer_source <> claims_source
+                     {RATED}
+              FROM ({counted("claims_source, reviewer_source", ITEMS_TABLE, differ)})
               GROUP BY ALL ORDER BY items DESC, claims_source, reviewer_source"""
     return with_rates(_frame(con, sql, params))
 
@@ -323,24 +358,36 @@ def differing_sources(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.Da
 # Letters explorer ------------------------------------------------------------------------------
 
 EXPLORER_COLUMNS = (
-    "decision_date, case_number, category, subcategory, treatment, decision, specialties, states, "
-    "reviewer_source, claims_source, synthetic, doc_id, item_no, item_id"
+    "decision_date, case_number, category, subcategory, treatment, decision, sp.value_list AS specialties, "
+    "st.value_list AS states, reviewer_source, claims_source, synthetic, doc_id, item_no, item_id"
 )
 
 
-def search_hits(con: duckdb.DuckDBPyConnection, search: str, has_fts: bool) -> pl.DataFrame:
-    """Items whose treatment or rationale contain every word of `search`: BM25 full-text search
-    when the database has the index (offline: the fts extension ships as a Python package), else
-    a substring match. Computed once per search; the explorer's queries then reuse the hits."""
-    if has_fts:
-        sql = """SELECT item_id FROM (
-                     SELECT item_id, fts_main_items.match_bm25(item_id, ?, conjunctive := 1) AS score
-                     FROM items)
-                 WHERE score IS NOT NULL"""
-        return _frame(con, sql, [search])
-    sql = """SELECT item_id FROM items
-             WHERE contains(lower(concat_ws(' ', treatment, rationale)), lower(?))"""
-    return _frame(con, sql, [search])
+def _explorer(rows: str) -> str:
+    """The explorer's columns of `rows` (a query of items), their lists looked up by number."""
+    return f"""SELECT {EXPLORER_COLUMNS}
+               FROM ({rows}) i
+               JOIN {SPECIALTY_SETS} sp ON sp.set_no = i.specialty_set
+               JOIN {STATE_SETS} st ON st.set_no = i.state_set
+               ORDER BY i.item_row"""
+
+
+def search_hits(con: duckdb.DuckDBPyConnection, search: str) -> pl.DataFrame:
+    """Items whose treatment or rationale contain every searchable word of `search` (the
+    `item_terms` postings the refresh writes: one row per distinct word of an item, hashed as
+    etl.search_terms does), as their `item_row`s. Nothing searchable (only stopwords or
+    one-character words) finds nothing. Computed once per search; the explorer's queries then
+    reuse the hits."""
+    hashes = query_hashes(search)
+    if not hashes:
+        return pl.DataFrame({"item_row": []}, schema={"item_row": pl.UInt32})
+    sql = f"""SELECT d.item_row
+              FROM (SELECT doc_key, item_no FROM item_terms
+                    WHERE term_hash IN ({", ".join("?" * len(hashes))})
+                    GROUP BY ALL HAVING count(DISTINCT term_hash) = ?) h
+              JOIN {ITEMS_TABLE} d ON d.doc_key = h.doc_key AND d.item_no = h.item_no
+              ORDER BY d.item_row"""
+    return _frame(con, sql, [*hashes, len(hashes)])
 
 
 def _matching(con: duckdb.DuckDBPyConnection, hits: pl.DataFrame | None) -> str:
@@ -348,7 +395,7 @@ def _matching(con: duckdb.DuckDBPyConnection, hits: pl.DataFrame | None) -> str:
     if hits is None:
         return "true"
     con.register("search_hits", hits)
-    return "item_id IN (SELECT item_id FROM search_hits)"
+    return "item_row IN (SELECT item_row FROM search_hits)"
 
 
 def explorer_count(con: duckdb.DuckDBPyConnection, filters: Filters, hits: pl.DataFrame | None) -> int:
@@ -364,11 +411,12 @@ def explorer_page(
     page: int,
     page_size: int = settings.PAGE_SIZE,
 ) -> pl.DataFrame:
-    """One page (numbered from 0) of the filtered items, newest decisions first."""
+    """One page (numbered from 0) of the filtered items, newest decisions first (then by item
+    id: the order `item_row` numbers)."""
     condition, params = where(filters)
-    sql = f"""SELECT {EXPLORER_COLUMNS} FROM {ITEMS_TABLE} WHERE {condition} AND {_matching(con, hits)}
-              ORDER BY decision_date DESC NULLS LAST, item_id LIMIT ? OFFSET ?"""
-    return _frame(con, sql, [*params, page_size, page * page_size])
+    rows = f"""SELECT * FROM {ITEMS_TABLE} WHERE {condition} AND {_matching(con, hits)}
+               ORDER BY item_row LIMIT ? OFFSET ?"""
+    return _frame(con, _explorer(rows), [*params, page_size, page * page_size])
 
 
 def export(
@@ -376,9 +424,8 @@ def export(
 ) -> bytes:
     """All filtered items (the explorer's columns) as CSV or Parquet bytes."""
     condition, params = where(filters)
-    sql = f"""SELECT {EXPLORER_COLUMNS} FROM {ITEMS_TABLE} WHERE {condition} AND {_matching(con, hits)}
-              ORDER BY decision_date DESC NULLS LAST, item_id"""
-    frame = _frame(con, sql, params)
+    rows = f"SELECT * FROM {ITEMS_TABLE} WHERE {condition} AND {_matching(con, hits)}"
+    frame = _frame(con, _explorer(rows), params)
     buffer = io.BytesIO()
     if file_format == "parquet":
         frame.write_parquet(buffer)
@@ -407,39 +454,35 @@ def letter_items(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
 def coverage(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """How much of the shown data the parser could read fully."""
     condition, params = where(filters)
-    sql = f"""SELECT count(*) AS items, count(*) FILTER (WHERE decision = 'unknown') AS no_decision,
-                     count(*) FILTER (WHERE category = 'Other' AND subcategory IS NULL) AS unclassified,
-                     count(*) FILTER (WHERE len(reviewer_sources) = 0) AS no_reviewer_citation
-              FROM {ITEMS_TABLE} WHERE {condition}"""
-    return _frame(con, sql, params)
+    sql = f"""SELECT sum(c)::BIGINT AS items,
+                     coalesce(sum(c) FILTER (WHERE decision = 'unknown'), 0)::BIGINT AS no_decision,
+                     coalesce(sum(c) FILTER (WHERE unclassified), 0)::BIGINT AS unclassified,
+                     coalesce(sum(c) FILTER (WHERE uncited), 0)::BIGINT AS no_reviewer_citation
+              FROM (SELECT decision, unclassified, uncited, count(*) AS c
+                    FROM {ITEMS_TABLE} WHERE {condition} GROUP BY ALL)"""
+    return _frame(con, sql, params).with_columns(pl.col("items").fill_null(0))
 
 
 def letter_coverage(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Whole database: letters, those with parser warnings, those with no item found."""
-    sql = """SELECT count(*) AS letters, count(*) FILTER (WHERE len(warnings) > 0) AS with_warnings,
-                    count(*) FILTER (WHERE item_count = 0) AS without_items FROM letters"""
-    return _frame(con, sql, [])
+    return _frame(con, "SELECT * FROM dash_letter_coverage", [])
 
 
 def warnings_by_kind(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Parser warnings grouped by their kind (the text before any colon)."""
-    sql = """SELECT trim(split_part(warning, ':', 1)) AS warning, count(*) AS occurrences,
-                    count(DISTINCT doc_id) AS letters
-             FROM (SELECT doc_id, unnest(warnings) AS warning FROM letters)
-             GROUP BY ALL ORDER BY occurrences DESC, warning"""
-    return _frame(con, sql, [])
+    return _frame(con, "SELECT * FROM dash_warnings ORDER BY occurrences DESC, warning", [])
 
 
 def rejects_by_reason(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return _frame(con, "SELECT reason, count(*) AS files FROM rejects GROUP BY ALL ORDER BY files DESC", [])
+    sql = "SELECT reason, count(*) AS files FROM dash_rejects GROUP BY ALL ORDER BY files DESC"
+    return _frame(con, sql, [])
 
 
 def rejects(con: duckdb.DuckDBPyConnection, limit: int = settings.SQL_ROW_CAP) -> pl.DataFrame:
-    sql = (
-        "SELECT path, reason, size, run_id, rejected_at FROM rejects ORDER BY rejected_at DESC, path LIMIT ?"
-    )
+    sql = """SELECT path, reason, size, run_id, rejected_at FROM dash_rejects
+             ORDER BY rejected_at DESC, path LIMIT ?"""
     return _frame(con, sql, [limit])
 
 
 def refresh_runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return _frame(con, "SELECT * FROM etl_runs ORDER BY run_id DESC", [])
+    return _frame(con, "SELECT * FROM dash_etl_runs ORDER BY run_id DESC", [])
