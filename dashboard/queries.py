@@ -24,6 +24,7 @@ from dashboard.filters import NO_CITATION, FilterOptions, Filters
 from dashboard.working_set import (
     AGE_BANDS,
     CITATIONS_TABLE,
+    FLAG_BITS,
     ITEMS_TABLE,
     SOURCE_SETS,
     SPECIALTY_MEMBERS,
@@ -91,16 +92,21 @@ def where(filters: Filters) -> tuple[str, Params]:
 
 
 # The rate of a group: its items, decided items (n) and upheld items. Counting rows per group and
-# `upheld` value first (one integer group-by) and summing the few resulting rows is several times
-# faster than filtered counts over every row.
+# `verdict` first (one group-by on small integers) and summing the few resulting rows is several
+# times faster than filtered counts over every row.
 RATED = """coalesce(sum(c), 0)::BIGINT AS items,
-           coalesce(sum(c) FILTER (WHERE upheld IS NOT NULL), 0)::BIGINT AS n,
-           coalesce(sum(c) FILTER (WHERE upheld), 0)::BIGINT AS upheld"""
+           coalesce(sum(c) FILTER (WHERE verdict < 2), 0)::BIGINT AS n,
+           coalesce(sum(c) FILTER (WHERE verdict = 1), 0)::BIGINT AS upheld"""
 
 
 def counted(keys: str, table: str, condition: str) -> str:
-    """Rows per (`keys`, upheld) of the filtered `table`: the input of RATED."""
-    return f"SELECT {keys}, upheld, count(*) AS c FROM {table} WHERE {condition} GROUP BY ALL"
+    """Rows per (`keys`, verdict) of the filtered `table`: the input of RATED."""
+    return f"SELECT {keys}, verdict, count(*) AS c FROM {table} WHERE {condition} GROUP BY ALL"
+
+
+def flagged(flag: str) -> str:
+    """The count of rows with `flag` (working_set.FLAG_BITS) from rows per `flags`."""
+    return f"coalesce(sum(c) FILTER (WHERE flags & {FLAG_BITS[flag]} <> 0), 0)::BIGINT"
 
 
 def with_rates(
@@ -179,21 +185,23 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
                        FROM {ITEMS_TABLE} WHERE {condition})"""
         params = [*params, *params]
     else:
-        letters = "coalesce(sum(c) FILTER (WHERE first_item), 0)::BIGINT"
-    sql = f"""SELECT {letters} AS letters, {RATED},
-                     coalesce(sum(c) FILTER (WHERE NOT upheld), 0)::BIGINT AS overturned,
-                     coalesce(sum(c) FILTER (WHERE decision = 'unknown'), 0)::BIGINT AS undecided,
-                     coalesce(sum(c) FILTER (WHERE synthetic), 0)::BIGINT AS synthetic_items
-              FROM ({counted("decision, synthetic, first_item", ITEMS_TABLE, condition)})"""
+        letters = flagged("first_item")
+    sql = f"""SELECT {letters} AS letters,
+                     coalesce(sum(c), 0)::BIGINT AS items,
+                     coalesce(sum(c) FILTER (WHERE flags & 3 < 2), 0)::BIGINT AS n,
+                     coalesce(sum(c) FILTER (WHERE flags & 3 = 1), 0)::BIGINT AS upheld,
+                     coalesce(sum(c) FILTER (WHERE flags & 3 = 0), 0)::BIGINT AS overturned,
+                     {flagged("undecided")} AS undecided, {flagged("synthetic")} AS synthetic_items
+              FROM (SELECT flags, count(*) AS c FROM {ITEMS_TABLE} WHERE {condition} GROUP BY flags)"""
     return with_rates(_frame(con, sql, params))
 
 
 def monthly(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Uphold rate per calendar month of the decision date."""
     condition, params = where(filters)
-    sql = f"""SELECT decision_month AS month, {RATED}
-              FROM ({counted("decision_month", ITEMS_TABLE, f"{condition} AND decision_month IS NOT NULL")})
-              GROUP BY ALL ORDER BY month"""
+    sql = f"""SELECT (DATE '1970-01-01' + to_months(month_no))::DATE AS month, {RATED}
+              FROM ({counted("month_no", ITEMS_TABLE, f"{condition} AND month_no IS NOT NULL")})
+              GROUP BY month_no ORDER BY month"""
     return with_rates(_frame(con, sql, params))
 
 
@@ -315,8 +323,8 @@ def by_guideline(
     condition, params = where(filters)
     keys = ", ".join(GUIDELINE_KEYS[level])
     if level == "page":
-        cited = f"""SELECT {keys}, upheld, count(*) AS c
-                    FROM (SELECT source, document, section, unnest(pages) AS page, upheld
+        cited = f"""SELECT {keys}, verdict, count(*) AS c
+                    FROM (SELECT source, document, section, unnest(pages) AS page, verdict
                           FROM {CITATIONS_TABLE} WHERE {condition})
                     GROUP BY ALL"""
     else:
@@ -454,13 +462,10 @@ def letter_items(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
 def coverage(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """How much of the shown data the parser could read fully."""
     condition, params = where(filters)
-    sql = f"""SELECT sum(c)::BIGINT AS items,
-                     coalesce(sum(c) FILTER (WHERE decision = 'unknown'), 0)::BIGINT AS no_decision,
-                     coalesce(sum(c) FILTER (WHERE unclassified), 0)::BIGINT AS unclassified,
-                     coalesce(sum(c) FILTER (WHERE uncited), 0)::BIGINT AS no_reviewer_citation
-              FROM (SELECT decision, unclassified, uncited, count(*) AS c
-                    FROM {ITEMS_TABLE} WHERE {condition} GROUP BY ALL)"""
-    return _frame(con, sql, params).with_columns(pl.col("items").fill_null(0))
+    sql = f"""SELECT coalesce(sum(c), 0)::BIGINT AS items, {flagged("undecided")} AS no_decision,
+                     {flagged("unclassified")} AS unclassified, {flagged("uncited")} AS no_reviewer_citation
+              FROM (SELECT flags, count(*) AS c FROM {ITEMS_TABLE} WHERE {condition} GROUP BY flags)"""
+    return _frame(con, sql, params)
 
 
 def letter_coverage(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

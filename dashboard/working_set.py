@@ -49,6 +49,7 @@ FILTER_COLUMNS = (
     "subcategory",
     "decision",
     "upheld",
+    "verdict",
     "age_band",
     "gender",
     "layout",
@@ -71,6 +72,12 @@ AGE_BANDS = ("under 25", "25-34", "35-44", "45-54", "55-64", "65+", "unknown")
 AGE_BAND_SQL = """CASE WHEN l.patient_age IS NULL THEN 'unknown' WHEN l.patient_age < 25 THEN 'under 25'
      WHEN l.patient_age < 35 THEN '25-34' WHEN l.patient_age < 45 THEN '35-44'
      WHEN l.patient_age < 55 THEN '45-54' WHEN l.patient_age < 65 THEN '55-64' ELSE '65+' END"""
+
+# `upheld` as a small integer (grouping on it is twice as fast as on a nullable boolean):
+# 1 upheld, 0 overturned (or any other decision), 2 no decision. `flags` packs it with the yes/no
+# columns the headline and coverage figures count, so that they group on one byte.
+VERDICT_SQL = "(CASE WHEN i.decision = 'upheld' THEN 1 WHEN i.decision IS NULL THEN 2 ELSE 0 END)::UTINYINT"
+FLAG_BITS = {"synthetic": 4, "first_item": 8, "undecided": 16, "unclassified": 32, "uncited": 64}
 
 # Did the reviewer's first citation come from the same source as the claims administrator's?
 AGREEMENT_SQL = """CASE WHEN s.reviewer_source IS NULL AND s.claims_source IS NULL THEN 'neither'
@@ -147,16 +154,21 @@ FROM (SELECT DISTINCT coalesce(treatment_key, treatment) AS treatment_key, treat
 
 CREATE TEMP TABLE dash_items_sorted AS
 SELECT l.letter_row, ('0x' || i.doc_id)::UBIGINT AS doc_key, i.item_id, i.doc_id, i.item_no,
-    i.item_no = 1 AS first_item, l.case_number, l.decision_date,
+    l.case_number, l.decision_date,
     year(l.decision_date)::SMALLINT AS decision_year,
     date_trunc('month', l.decision_date)::DATE AS decision_month,
+    (datediff('month', DATE '1970-01-01', l.decision_date))::USMALLINT AS month_no,
     {AGE_BAND_SQL} AS age_band,
     coalesce(l.patient_gender, 'unknown') AS gender, l.format AS layout, l.synthetic,
     i.treatment, coalesce(i.treatment_key, i.treatment) AS treatment_key, t.treatment_no,
     i.category, i.subcategory,
     coalesce(i.decision, 'unknown') AS decision, i.decision = 'upheld' AS upheld,
-    i.category = 'Other' AND i.subcategory IS NULL AS unclassified,
-    l.specialty_set, l.state_set, so.set_no AS source_set, len(so.value_list) = 0 AS uncited,
+    {VERDICT_SQL} AS verdict,
+    ({VERDICT_SQL} | (l.synthetic::UTINYINT << 2) | ((i.item_no = 1)::UTINYINT << 3)
+     | ((coalesce(i.decision, 'unknown') = 'unknown')::UTINYINT << 4)
+     | ((i.category = 'Other' AND i.subcategory IS NULL)::UTINYINT << 5)
+     | ((len(so.value_list) = 0)::UTINYINT << 6))::UTINYINT AS flags,
+    l.specialty_set, l.state_set, so.set_no AS source_set,
     s.reviewer_source, s.claims_source, {AGREEMENT_SQL} AS agreement
 FROM items i
 JOIN dash_letters l USING (doc_id)
