@@ -26,6 +26,7 @@ from dashboard.working_set import (
     CITATIONS_TABLE,
     FLAG_BITS,
     ITEMS_TABLE,
+    LETTER_ROWS,
     SOURCE_SETS,
     SPECIALTY_MEMBERS,
     SPECIALTY_SETS,
@@ -442,18 +443,31 @@ def export(
     return buffer.getvalue()
 
 
+def _letter_rows(con: duckdb.DuckDBPyConnection, doc_id: str) -> tuple:
+    """(letter, text, first item, last item) row ids of a letter in the file, and its source file."""
+    row = con.execute(
+        f"""SELECT letter_rowid, text_rowid, first_item_rowid, last_item_rowid, source_file
+            FROM {LETTER_ROWS} WHERE doc_id = ?""",
+        [doc_id],
+    ).fetchone()
+    return row or (-1, -1, -1, -1, None)
+
+
 def letter(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
-    """One letter: header fields, full text, where it came from."""
+    """One letter: header fields, full text, where it came from (read by row id: a point read)."""
+    letter_rowid, text_rowid, _, _, source_file = _letter_rows(con, doc_id)
     sql = """SELECT l.doc_id, l.case_number, l.decision_date, l.format AS layout, l.synthetic, l.warnings,
-                    t.text, (SELECT min(path) FROM files f WHERE f.doc_id = l.doc_id) AS source_file
-             FROM letters l JOIN letter_texts t USING (doc_id) WHERE l.doc_id = ?"""
-    return _frame(con, sql, [doc_id])
+                    t.text, ?::VARCHAR AS source_file
+             FROM (SELECT * FROM letters WHERE rowid = ? AND doc_id = ?) l
+             JOIN (SELECT * FROM letter_texts WHERE rowid = ? AND doc_id = ?) t USING (doc_id)"""
+    return _frame(con, sql, [source_file, letter_rowid, doc_id, text_rowid, doc_id])
 
 
 def letter_items(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
+    _, _, first, last, _ = _letter_rows(con, doc_id)
     sql = """SELECT item_no, treatment, decision, category, subcategory FROM items
-             WHERE doc_id = ? ORDER BY item_no"""
-    return _frame(con, sql, [doc_id])
+             WHERE rowid BETWEEN ? AND ? AND doc_id = ? ORDER BY item_no"""
+    return _frame(con, sql, [first, last, doc_id])
 
 
 # Data quality ----------------------------------------------------------------------------------

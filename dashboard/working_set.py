@@ -16,6 +16,7 @@ scan of a few small-integer columns:
   members counts an item under each of its specialties, exactly like unnesting every item's list;
 - `dash_treatments`: each distinct (treatment_key, treatment) pair numbered, for the ranking of
   treatments by integer;
+- `dash_letter_rows`: where each letter's rows (letter, text, items) are in the file;
 - copies of the small whole-database tables the pages read (`etl_runs`, `rejects`) and the
   per-letter parse coverage, so no page reads the file after the build.
 
@@ -37,6 +38,7 @@ STATE_SETS = "dash_state_sets"
 STATE_MEMBERS = "dash_state_members"
 SOURCE_SETS = "dash_source_sets"
 TREATMENTS_TABLE = "dash_treatments"
+LETTER_ROWS = "dash_letter_rows"
 NOT_STATED = "(not stated)"
 
 # The item columns every filter reads; the citations table repeats them so that one WHERE
@@ -207,6 +209,18 @@ SELECT trim(split_part(warning, ':', 1)) AS warning, count(*) AS occurrences,
        count(DISTINCT doc_id) AS letters
 FROM (SELECT doc_id, unnest(warnings) AS warning FROM letters)
 GROUP BY ALL ORDER BY occurrences DESC, warning;
+
+-- Where each letter's rows are in the file: the Letters page reads one letter's text and items
+-- by row id (a point read) instead of searching a million text keys.
+CREATE TABLE memory.main.{LETTER_ROWS} AS
+WITH texts AS (SELECT doc_id, min(rowid) AS text_rowid FROM letter_texts GROUP BY doc_id),
+     item_rows AS (SELECT doc_id, min(rowid) AS first_item_rowid, max(rowid) AS last_item_rowid
+                   FROM items GROUP BY doc_id),
+     sources AS (SELECT doc_id, min(path) AS source_file FROM files GROUP BY doc_id)
+SELECT l.doc_id, l.rowid AS letter_rowid, t.text_rowid, r.first_item_rowid, r.last_item_rowid, s.source_file
+FROM letters l LEFT JOIN texts t USING (doc_id) LEFT JOIN item_rows r USING (doc_id)
+LEFT JOIN sources s USING (doc_id);
+CREATE INDEX dash_letter_rows_doc_id ON memory.main.{LETTER_ROWS} (doc_id);
 
 CREATE TABLE memory.main.dash_etl_runs AS SELECT * FROM etl_runs;
 CREATE TABLE memory.main.dash_rejects AS SELECT * FROM rejects;
