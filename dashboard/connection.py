@@ -56,7 +56,7 @@ class Database:
             0 if self.missing_tables else self._root.execute("SELECT count(*) FROM letters").fetchone()[0]
         )
         if self.is_ready:
-            working_set.build(self._root)
+            working_set.build(self._root, search_terms=self.has_search_terms)
 
     @property
     def is_ready(self) -> bool:

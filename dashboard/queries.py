@@ -32,6 +32,7 @@ from dashboard.working_set import (
     SPECIALTY_SETS,
     STATE_MEMBERS,
     STATE_SETS,
+    TERMS_TABLE,
     TREATMENTS_TABLE,
     enum_type,
 )
@@ -383,16 +384,17 @@ def _explorer(rows: str) -> str:
 
 def search_hits(con: duckdb.DuckDBPyConnection, search: str) -> pl.DataFrame:
     """Items whose treatment or rationale contain every searchable word of `search` (the
-    `item_terms` postings the refresh writes: one row per distinct word of an item, hashed as
-    etl.search_terms does), as their `item_row`s. Nothing searchable (only stopwords or
-    one-character words) finds nothing. Computed once per search; the explorer's queries then
-    reuse the hits."""
+    `item_terms` postings the refresh writes — one row per distinct word of an item, hashed as
+    etl.search_terms does — held in memory sorted by hash), as their `item_row`s. Nothing
+    searchable (only stopwords or one-character words) finds nothing. Computed once per search;
+    the explorer's queries then reuse the hits."""
     hashes = query_hashes(search)
     if not hashes:
         return pl.DataFrame({"item_row": []}, schema={"item_row": pl.UInt32})
+    # The hashes cast to the column's type, so that the scan skips the row groups of other terms.
     sql = f"""SELECT d.item_row
-              FROM (SELECT doc_key, item_no FROM item_terms
-                    WHERE term_hash IN ({", ".join("?" * len(hashes))})
+              FROM (SELECT doc_key, item_no FROM {TERMS_TABLE}
+                    WHERE term_hash IN ({", ".join(["?::UINTEGER"] * len(hashes))})
                     GROUP BY ALL HAVING count(DISTINCT term_hash) = ?) h
               JOIN {ITEMS_TABLE} d ON d.doc_key = h.doc_key AND d.item_no = h.item_no
               ORDER BY d.item_row"""
@@ -454,20 +456,21 @@ def _letter_rows(con: duckdb.DuckDBPyConnection, doc_id: str) -> tuple:
 
 
 def letter(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
-    """One letter: header fields, full text, where it came from (read by row id: a point read)."""
+    """One letter: header fields, full text, where it came from (read by row id: a point read;
+    the key is checked afterwards, as a key condition in the scan would search every row)."""
     letter_rowid, text_rowid, _, _, source_file = _letter_rows(con, doc_id)
     sql = """SELECT l.doc_id, l.case_number, l.decision_date, l.format AS layout, l.synthetic, l.warnings,
-                    t.text, ?::VARCHAR AS source_file
-             FROM (SELECT * FROM letters WHERE rowid = ? AND doc_id = ?) l
-             JOIN (SELECT * FROM letter_texts WHERE rowid = ? AND doc_id = ?) t USING (doc_id)"""
-    return _frame(con, sql, [source_file, letter_rowid, doc_id, text_rowid, doc_id])
+                    t.text, ?::VARCHAR AS source_file, t.doc_id AS text_doc_id
+             FROM (SELECT * FROM letters WHERE rowid = ?) l, (SELECT * FROM letter_texts WHERE rowid = ?) t"""
+    frame = _frame(con, sql, [source_file, letter_rowid, text_rowid])
+    return frame.filter((pl.col("doc_id") == doc_id) & (pl.col("text_doc_id") == doc_id)).drop("text_doc_id")
 
 
 def letter_items(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
     _, _, first, last, _ = _letter_rows(con, doc_id)
-    sql = """SELECT item_no, treatment, decision, category, subcategory FROM items
-             WHERE rowid BETWEEN ? AND ? AND doc_id = ? ORDER BY item_no"""
-    return _frame(con, sql, [first, last, doc_id])
+    sql = """SELECT item_no, treatment, decision, category, subcategory, doc_id FROM items
+             WHERE rowid BETWEEN ? AND ? ORDER BY item_no"""
+    return _frame(con, sql, [first, last]).filter(pl.col("doc_id") == doc_id).drop("doc_id")
 
 
 # Data quality ----------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ scan of a few small-integer columns:
   members counts an item under each of its specialties, exactly like unnesting every item's list;
 - `dash_treatments`: each distinct (treatment_key, treatment) pair numbered, for the ranking of
   treatments by integer;
+- `dash_terms`: the file's `item_terms` search postings sorted by term hash, so that a search
+  reads the few row groups of its words instead of a hundred million postings;
 - `dash_letter_rows`: where each letter's rows (letter, text, items) are in the file;
 - copies of the small whole-database tables the pages read (`etl_runs`, `rejects`) and the
   per-letter parse coverage, so no page reads the file after the build.
@@ -39,6 +41,7 @@ STATE_MEMBERS = "dash_state_members"
 SOURCE_SETS = "dash_source_sets"
 TREATMENTS_TABLE = "dash_treatments"
 LETTER_ROWS = "dash_letter_rows"
+TERMS_TABLE = "dash_terms"
 NOT_STATED = "(not stated)"
 
 # The item columns every filter reads; the citations table repeats them so that one WHERE
@@ -236,12 +239,21 @@ def enum_type(table: str, column: str) -> str:
     return f"memory.main.{table}_{column}"
 
 
-def build(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the tables from the attached database (its catalog must be the default one)."""
+TERMS = f"""
+CREATE TABLE memory.main.{TERMS_TABLE} AS
+SELECT term_hash, doc_key, item_no FROM item_terms ORDER BY term_hash;
+"""
+
+
+def build(con: duckdb.DuckDBPyConnection, search_terms: bool = True) -> None:
+    """Create the tables from the attached database (its catalog must be the default one);
+    `search_terms` when it has the `item_terms` table."""
     con.execute(BUILD)
     _to_enums(con, ITEMS_TABLE)
     con.execute(CITATIONS)  # after the items' ENUMs, so that its filter columns share their types
     _to_enums(con, CITATIONS_TABLE)
+    if search_terms:
+        con.execute(TERMS)
 
 
 def _to_enums(con: duckdb.DuckDBPyConnection, table: str) -> None:
