@@ -102,7 +102,7 @@ def duckdb_pages(db: Database, filters: Filters, category: str) -> dict[str, Cal
 
     def letters(search: str | None) -> Callable[[], object]:
         def run() -> object:
-            hits = queries.search_hits(c(), search) if search else None
+            hits = queries.search_hits(search) if search else None
             page = queries.explorer_page(c(), filters, hits, 0)
             doc_id = page["doc_id"][0]
             return (

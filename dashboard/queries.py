@@ -382,61 +382,59 @@ def _explorer(rows: str) -> str:
                ORDER BY i.item_row"""
 
 
-def search_hits(con: duckdb.DuckDBPyConnection, search: str) -> pl.DataFrame:
-    """Items whose treatment or rationale contain every searchable word of `search` (the
-    `item_terms` postings the refresh writes — one row per distinct word of an item, hashed as
-    etl.search_terms does — held in memory sorted by hash), as their `item_row`s. Nothing
-    searchable (only stopwords or one-character words) finds nothing. Computed once per search;
-    the explorer's queries then reuse the hits."""
-    hashes = query_hashes(search)
-    if not hashes:
-        return pl.DataFrame({"item_row": []}, schema={"item_row": pl.UInt32})
-    # The hashes cast to the column's type, so that the scan skips the row groups of other terms.
-    sql = f"""SELECT d.item_row
-              FROM (SELECT doc_key, item_no FROM {TERMS_TABLE}
-                    WHERE term_hash IN ({", ".join(["?::UINTEGER"] * len(hashes))})
-                    GROUP BY ALL HAVING count(DISTINCT term_hash) = ?) h
-              JOIN {ITEMS_TABLE} d ON d.doc_key = h.doc_key AND d.item_no = h.item_no
-              ORDER BY d.item_row"""
-    return _frame(con, sql, [*hashes, len(hashes)])
+Search = tuple[int, ...]
 
 
-def _matching(con: duckdb.DuckDBPyConnection, hits: pl.DataFrame | None) -> str:
-    """A condition keeping the search hits (all items when there is no search)."""
+def search_hits(search: str) -> Search:
+    """What a search looks for: the hashes of its searchable words (etl.search_terms; empty when
+    it has none — only stopwords or one-character words — and then it finds nothing). The
+    explorer's queries keep the items whose treatment or rationale hold every one of them, from
+    the `item_terms` postings the refresh writes (held in memory as `dash_terms`)."""
+    return tuple(query_hashes(search))
+
+
+def _matching(hits: Search | None) -> tuple[str, Params]:
+    """A condition keeping the items found by the search (all items when there is no search)."""
     if hits is None:
-        return "true"
-    con.register("search_hits", hits)
-    return "item_row IN (SELECT item_row FROM search_hits)"
+        return "true", []
+    if not hits:
+        return "false", []
+    # The hashes cast to the column's type, so that the scan skips the row groups of other words.
+    words = f"term_hash IN ({', '.join(['?::UINTEGER'] * len(hits))})"
+    every = "" if len(hits) == 1 else " GROUP BY item_row HAVING count(DISTINCT term_hash) = ?"
+    params: Params = [*hits, len(hits)] if every else [*hits]
+    return f"item_row IN (SELECT item_row FROM {TERMS_TABLE} WHERE {words}{every})", params
 
 
-def explorer_count(con: duckdb.DuckDBPyConnection, filters: Filters, hits: pl.DataFrame | None) -> int:
+def explorer_count(con: duckdb.DuckDBPyConnection, filters: Filters, hits: Search | None) -> int:
     condition, params = where(filters)
-    sql = f"SELECT count(*) FROM {ITEMS_TABLE} WHERE {condition} AND {_matching(con, hits)}"
-    return con.execute(sql, params).fetchone()[0]
+    matching, searched = _matching(hits)
+    sql = f"SELECT count(*) FROM {ITEMS_TABLE} WHERE {condition} AND {matching}"
+    return con.execute(sql, [*params, *searched]).fetchone()[0]
 
 
 def explorer_page(
     con: duckdb.DuckDBPyConnection,
     filters: Filters,
-    hits: pl.DataFrame | None,
+    hits: Search | None,
     page: int,
     page_size: int = settings.PAGE_SIZE,
 ) -> pl.DataFrame:
     """One page (numbered from 0) of the filtered items, newest decisions first (then by item
     id: the order `item_row` numbers)."""
     condition, params = where(filters)
-    rows = f"""SELECT * FROM {ITEMS_TABLE} WHERE {condition} AND {_matching(con, hits)}
+    matching, searched = _matching(hits)
+    rows = f"""SELECT * FROM {ITEMS_TABLE} WHERE {condition} AND {matching}
                ORDER BY item_row LIMIT ? OFFSET ?"""
-    return _frame(con, _explorer(rows), [*params, page_size, page * page_size])
+    return _frame(con, _explorer(rows), [*params, *searched, page_size, page * page_size])
 
 
-def export(
-    con: duckdb.DuckDBPyConnection, filters: Filters, hits: pl.DataFrame | None, file_format: str
-) -> bytes:
+def export(con: duckdb.DuckDBPyConnection, filters: Filters, hits: Search | None, file_format: str) -> bytes:
     """All filtered items (the explorer's columns) as CSV or Parquet bytes."""
     condition, params = where(filters)
-    rows = f"SELECT * FROM {ITEMS_TABLE} WHERE {condition} AND {_matching(con, hits)}"
-    frame = _frame(con, _explorer(rows), params)
+    matching, searched = _matching(hits)
+    rows = f"SELECT * FROM {ITEMS_TABLE} WHERE {condition} AND {matching}"
+    frame = _frame(con, _explorer(rows), [*params, *searched])
     buffer = io.BytesIO()
     if file_format == "parquet":
         frame.write_parquet(buffer)

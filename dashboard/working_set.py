@@ -16,8 +16,8 @@ scan of a few small-integer columns:
   members counts an item under each of its specialties, exactly like unnesting every item's list;
 - `dash_treatments`: each distinct (treatment_key, treatment) pair numbered, for the ranking of
   treatments by integer;
-- `dash_terms`: the file's `item_terms` search postings sorted by term hash, so that a search
-  reads the few row groups of its words instead of a hundred million postings;
+- `dash_terms`: the file's `item_terms` search postings as (term hash, item_row), sorted, so
+  that a search reads the few row groups of its words instead of a hundred million postings;
 - `dash_letter_rows`: where each letter's rows (letter, text, items) are in the file;
 - copies of the small whole-database tables the pages read (`etl_runs`, `rejects`) and the
   per-letter parse coverage, so no page reads the file after the build.
@@ -241,7 +241,9 @@ def enum_type(table: str, column: str) -> str:
 
 TERMS = f"""
 CREATE TABLE memory.main.{TERMS_TABLE} AS
-SELECT term_hash, doc_key, item_no FROM item_terms ORDER BY term_hash;
+SELECT t.term_hash, d.item_row
+FROM item_terms t JOIN memory.main.{ITEMS_TABLE} d ON d.doc_key = t.doc_key AND d.item_no = t.item_no
+ORDER BY t.term_hash, d.item_row;
 """
 
 

@@ -24,8 +24,8 @@ search = st.text_input(
 if search.strip() and not db.has_search_terms:
     st.warning("This database has no search terms yet (`item_terms`): refresh it with the current ETL.")
     search = ""
-hits = ui.unfiltered(queries.search_hits, search) if search.strip() else None
-total = ui.filtered(queries.explorer_count, hits, cached=hits is None)
+hits = queries.search_hits(search) if search.strip() else None
+total = ui.filtered(queries.explorer_count, hits)
 pages = max(1, math.ceil(total / settings.PAGE_SIZE))
 count_column, page_column = st.columns([3, 1])
 st.session_state["letters_page"] = min(st.session_state.get("letters_page", 1), pages)
@@ -36,7 +36,7 @@ count_column.markdown(
     if total
     else "No items match."
 )
-rows = ui.filtered(queries.explorer_page, hits, page, cached=hits is None)
+rows = ui.filtered(queries.explorer_page, hits, page)
 st.dataframe(
     rows,
     hide_index=True,
