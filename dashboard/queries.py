@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Literal
 
 import duckdb
@@ -24,6 +25,7 @@ from dashboard.filters import NO_CITATION, FilterOptions, Filters
 from dashboard.working_set import (
     AGE_BANDS,
     CITATIONS_TABLE,
+    CUBE_TABLE,
     FLAG_BITS,
     ITEMS_TABLE,
     LETTER_ROWS,
@@ -106,6 +108,26 @@ def counted(keys: str, table: str, condition: str) -> str:
     return f"SELECT {keys}, verdict, count(*) AS c FROM {table} WHERE {condition} GROUP BY ALL"
 
 
+# The filters the pre-aggregated `dash_cube` can apply (it has no dates finer than a month, no
+# reviewer or patient columns); any other filter, including one added later, reads the items.
+CUBE_FILTERS = ("categories", "subcategories", "include_synthetic")
+CUBE_COLUMNS = frozenset({"month_no", "category", "subcategory", "synthetic", "verdict", "flags"})
+
+
+def item_counts(filters: Filters, keys: Sequence[str], also: str = "") -> tuple[str, Params]:
+    """Rows per `keys` of the filtered items (column `c`), and its parameters; `also` is a further
+    condition. Read from the pre-aggregated `dash_cube` (a few thousand rows) when the filters
+    and keys are all columns of it, else counted over the items."""
+    condition, params = where(filters)
+    finer = any(getattr(filters, item.name) for item in fields(Filters) if item.name not in CUBE_FILTERS)
+    if set(keys) <= CUBE_COLUMNS and not finer:
+        table, count = CUBE_TABLE, "sum(c)"
+    else:
+        table, count = ITEMS_TABLE, "count(*)"
+    sql = f"SELECT {', '.join(keys)}, {count} AS c FROM {table} WHERE {condition}{also} GROUP BY ALL"
+    return sql, params
+
+
 def flagged(flag: str) -> str:
     """The count of rows with `flag` (working_set.FLAG_BITS) from rows per `flags`."""
     return f"coalesce(sum(c) FILTER (WHERE flags & {FLAG_BITS[flag]} <> 0), 0)::BIGINT"
@@ -178,14 +200,15 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
 
 def headline(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """One row: letters, items, decided, upheld, overturned, synthetic items, uphold rate."""
-    condition, params = where(filters)
+    counts, params = item_counts(filters, ["flags"])
     # A letter counts when any of its items passes. Without item-level filters every item of a
     # passing letter passes, so counting first items is exact; with them, the set bits of a
     # bitstring over the dense letter numbers count the distinct letters (twice as fast as DISTINCT).
     if filters.selects_items:
+        condition, letter_params = where(filters)
         letters = f"""(SELECT coalesce(bit_count(bitstring_agg(letter_row)), 0)
                        FROM {ITEMS_TABLE} WHERE {condition})"""
-        params = [*params, *params]
+        params = [*letter_params, *params]
     else:
         letters = flagged("first_item")
     sql = f"""SELECT {letters} AS letters,
@@ -194,25 +217,23 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
                      coalesce(sum(c) FILTER (WHERE flags & 3 = 1), 0)::BIGINT AS upheld,
                      coalesce(sum(c) FILTER (WHERE flags & 3 = 0), 0)::BIGINT AS overturned,
                      {flagged("undecided")} AS undecided, {flagged("synthetic")} AS synthetic_items
-              FROM (SELECT flags, count(*) AS c FROM {ITEMS_TABLE} WHERE {condition} GROUP BY flags)"""
+              FROM ({counts})"""
     return with_rates(_frame(con, sql, params))
 
 
 def monthly(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Uphold rate per calendar month of the decision date."""
-    condition, params = where(filters)
+    counts, params = item_counts(filters, ["month_no", "verdict"], " AND month_no IS NOT NULL")
     sql = f"""SELECT (DATE '1970-01-01' + to_months(month_no))::DATE AS month, {RATED}
-              FROM ({counted("month_no", ITEMS_TABLE, f"{condition} AND month_no IS NOT NULL")})
-              GROUP BY month_no ORDER BY month"""
+              FROM ({counts}) GROUP BY month_no ORDER BY month"""
     return with_rates(_frame(con, sql, params))
 
 
 def by_category(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Per category: items and their share of all items shown, uphold rate."""
-    condition, params = where(filters)
+    counts, params = item_counts(filters, ["category", "verdict"])
     sql = f"""SELECT category, {RATED}, sum(sum(c)) OVER ()::BIGINT AS all_items
-              FROM ({counted("category", ITEMS_TABLE, condition)})
-              GROUP BY ALL ORDER BY items DESC, category"""
+              FROM ({counts}) GROUP BY ALL ORDER BY items DESC, category"""
     return with_rates(with_rates(_frame(con, sql, params), k="items", n="all_items", name="share"))
 
 
@@ -234,10 +255,9 @@ def _category_is(condition: str) -> str:
 
 
 def by_subcategory(con: duckdb.DuckDBPyConnection, filters: Filters, category: str) -> pl.DataFrame:
-    condition, params = where(filters)
+    counts, params = item_counts(filters, ["subcategory", "verdict"], _category_is(""))
     sql = f"""SELECT coalesce(subcategory::VARCHAR, '(none)') AS subcategory, {RATED}
-              FROM ({counted("subcategory", ITEMS_TABLE, _category_is(condition))})
-              GROUP BY ALL ORDER BY items DESC, subcategory"""
+              FROM ({counts}) GROUP BY ALL ORDER BY items DESC, subcategory"""
     return with_rates(_frame(con, sql, [*params, category]))
 
 
@@ -476,10 +496,10 @@ def letter_items(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
 
 def coverage(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """How much of the shown data the parser could read fully."""
-    condition, params = where(filters)
+    counts, params = item_counts(filters, ["flags"])
     sql = f"""SELECT coalesce(sum(c), 0)::BIGINT AS items, {flagged("undecided")} AS no_decision,
                      {flagged("unclassified")} AS unclassified, {flagged("uncited")} AS no_reviewer_citation
-              FROM (SELECT flags, count(*) AS c FROM {ITEMS_TABLE} WHERE {condition} GROUP BY flags)"""
+              FROM ({counts})"""
     return _frame(con, sql, params)
 
 

@@ -18,6 +18,8 @@ scan of a few small-integer columns:
   treatments by integer;
 - `dash_terms`: the file's `item_terms` search postings as (term hash, item_row), sorted, so
   that a search reads the few row groups of its words instead of a hundred million postings;
+- `dash_cube`: the items counted per month, category, subcategory and flags, for the figures
+  whose filters and groups it holds (queries.item_counts);
 - `dash_letter_rows`: where each letter's rows (letter, text, items) are in the file;
 - copies of the small whole-database tables the pages read (`etl_runs`, `rejects`) and the
   per-letter parse coverage, so no page reads the file after the build.
@@ -42,6 +44,7 @@ SOURCE_SETS = "dash_source_sets"
 TREATMENTS_TABLE = "dash_treatments"
 LETTER_ROWS = "dash_letter_rows"
 TERMS_TABLE = "dash_terms"
+CUBE_TABLE = "dash_cube"
 NOT_STATED = "(not stated)"
 
 # The item columns every filter reads; the citations table repeats them so that one WHERE
@@ -212,6 +215,12 @@ SELECT trim(split_part(warning, ':', 1)) AS warning, count(*) AS occurrences,
        count(DISTINCT doc_id) AS letters
 FROM (SELECT doc_id, unnest(warnings) AS warning FROM letters)
 GROUP BY ALL ORDER BY occurrences DESC, warning;
+
+-- The items counted per month, category, subcategory and flags: the headline, monthly, category
+-- and coverage figures read these few thousand rows when no filter needs finer columns.
+CREATE TABLE memory.main.{CUBE_TABLE} AS
+SELECT month_no, category, subcategory, synthetic, verdict, flags, count(*) AS c
+FROM memory.main.{ITEMS_TABLE} GROUP BY ALL ORDER BY ALL;
 
 -- Where each letter's rows are in the file: the Letters page reads one letter's text and items
 -- by row id (a point read) instead of searching a million text keys.
