@@ -43,16 +43,17 @@ from etl.search_terms import query_hashes
 Params = list[object]
 
 
-def where(filters: Filters) -> tuple[str, Params]:
+def where(filters: Filters, con: duckdb.DuckDBPyConnection | None = None) -> tuple[str, Params]:
     """The filters as a WHERE condition over the filter columns of either working-set table.
 
     Text choices are cast to the column's ENUM type (an integer comparison per row; a value the
-    database does not have matches nothing); list filters keep the numbers of the lists that
-    hold a chosen value (a semi-join against a few dozen rows)."""
+    database does not have matches nothing). List filters keep the numbers of the lists that
+    hold a chosen value: given `con`, those numbers are looked up first (a few dozen rows) and
+    compared as constants, three times faster per row than the semi-join used without it."""
     conditions: list[str] = []
     params: Params = []
 
-    def placeholders(values: Sequence[str], cast: str | None = None) -> str:
+    def placeholders(values: Sequence[object], cast: str | None = None) -> str:
         params.extend(values)
         one = f"TRY_CAST(? AS {cast})" if cast else "?"
         return ", ".join([one] * len(values))
@@ -61,11 +62,19 @@ def where(filters: Filters) -> tuple[str, Params]:
         if values:
             conditions.append(f"{column} IN ({placeholders(values, enum_type(ITEMS_TABLE, column))})")
 
+    def lists(column: str, sets: str, holding: str, values: Params) -> None:
+        if con is None:
+            conditions.append(f"{column} IN (SELECT set_no FROM {sets} WHERE {holding})")
+            params.extend(values)
+            return
+        numbers = [
+            row[0] for row in con.execute(f"SELECT set_no FROM {sets} WHERE {holding}", values).fetchall()
+        ]
+        conditions.append(f"{column} IN ({placeholders(numbers, 'USMALLINT')})" if numbers else "false")
+
     def list_has(column: str, members: str, value: str, values: Sequence[str]) -> None:
         if values:
-            conditions.append(
-                f"{column} IN (SELECT set_no FROM {members} WHERE {value} IN ({placeholders(values)}))"
-            )
+            lists(column, members, f"{value} IN ({', '.join('?' * len(values))})", list(values))
 
     if filters.date_from:
         conditions.append("decision_date >= ?")
@@ -83,13 +92,13 @@ def where(filters: Filters) -> tuple[str, Params]:
     list_has("state_set", STATE_MEMBERS, "state", filters.states)
     if filters.sources:
         cited = [source for source in filters.sources if source != NO_CITATION]
-        either = []
+        either, values = [], []
         if cited:
-            params.append(cited)
+            values.append(cited)
             either.append("list_has_any(value_list, ?::VARCHAR[])")
         if NO_CITATION in filters.sources:
             either.append("len(value_list) = 0")
-        conditions.append(f"source_set IN (SELECT set_no FROM {SOURCE_SETS} WHERE {' OR '.join(either)})")
+        lists("source_set", SOURCE_SETS, " OR ".join(either), values)
     if not filters.include_synthetic:
         conditions.append("NOT synthetic")
     return " AND ".join(conditions) or "true", params
@@ -114,11 +123,13 @@ CUBE_FILTERS = ("categories", "subcategories", "include_synthetic")
 CUBE_COLUMNS = frozenset({"month_no", "category", "subcategory", "synthetic", "verdict", "flags"})
 
 
-def item_counts(filters: Filters, keys: Sequence[str], also: str = "") -> tuple[str, Params]:
+def item_counts(
+    con: duckdb.DuckDBPyConnection, filters: Filters, keys: Sequence[str], also: str = ""
+) -> tuple[str, Params]:
     """Rows per `keys` of the filtered items (column `c`), and its parameters; `also` is a further
     condition. Read from the pre-aggregated `dash_cube` (a few thousand rows) when the filters
     and keys are all columns of it, else counted over the items."""
-    condition, params = where(filters)
+    condition, params = where(filters, con)
     finer = any(getattr(filters, item.name) for item in fields(Filters) if item.name not in CUBE_FILTERS)
     if set(keys) <= CUBE_COLUMNS and not finer:
         table, count = CUBE_TABLE, "sum(c)"
@@ -200,12 +211,12 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
 
 def headline(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """One row: letters, items, decided, upheld, overturned, synthetic items, uphold rate."""
-    counts, params = item_counts(filters, ["flags"])
+    counts, params = item_counts(con, filters, ["flags"])
     # A letter counts when any of its items passes. Without item-level filters every item of a
     # passing letter passes, so counting first items is exact; with them, the set bits of a
     # bitstring over the dense letter numbers count the distinct letters (twice as fast as DISTINCT).
     if filters.selects_items:
-        condition, letter_params = where(filters)
+        condition, letter_params = where(filters, con)
         letters = f"""(SELECT coalesce(bit_count(bitstring_agg(letter_row)), 0)
                        FROM {ITEMS_TABLE} WHERE {condition})"""
         params = [*letter_params, *params]
@@ -223,7 +234,7 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
 
 def monthly(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Uphold rate per calendar month of the decision date."""
-    counts, params = item_counts(filters, ["month_no", "verdict"], " AND month_no IS NOT NULL")
+    counts, params = item_counts(con, filters, ["month_no", "verdict"], " AND month_no IS NOT NULL")
     sql = f"""SELECT (DATE '1970-01-01' + to_months(month_no))::DATE AS month, {RATED}
               FROM ({counts}) GROUP BY month_no ORDER BY month"""
     return with_rates(_frame(con, sql, params))
@@ -231,7 +242,7 @@ def monthly(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
 
 def by_category(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Per category: items and their share of all items shown, uphold rate."""
-    counts, params = item_counts(filters, ["category", "verdict"])
+    counts, params = item_counts(con, filters, ["category", "verdict"])
     sql = f"""SELECT category, {RATED}, sum(sum(c)) OVER ()::BIGINT AS all_items
               FROM ({counts}) GROUP BY ALL ORDER BY items DESC, category"""
     return with_rates(with_rates(_frame(con, sql, params), k="items", n="all_items", name="share"))
@@ -255,7 +266,7 @@ def _category_is(condition: str) -> str:
 
 
 def by_subcategory(con: duckdb.DuckDBPyConnection, filters: Filters, category: str) -> pl.DataFrame:
-    counts, params = item_counts(filters, ["subcategory", "verdict"], _category_is(""))
+    counts, params = item_counts(con, filters, ["subcategory", "verdict"], _category_is(""))
     sql = f"""SELECT coalesce(subcategory::VARCHAR, '(none)') AS subcategory, {RATED}
               FROM ({counts}) GROUP BY ALL ORDER BY items DESC, subcategory"""
     return with_rates(_frame(con, sql, [*params, category]))
@@ -267,7 +278,7 @@ def top_treatments(
     """The most frequent treatments of a category, strengths and quantities folded
     (`treatment_key`: "Norco 10/325mg #120" and "Norco 10/325 #60" are one row), with how many
     spellings were folded and the most written one (ties: the first in text order)."""
-    condition, params = where(filters)
+    condition, params = where(filters, con)
     # Count per numbered spelling first (integer group-by), then fold the spellings.
     sql = f"""WITH spelled AS (
                   SELECT t.treatment_key, t.treatment, {RATED}
@@ -291,7 +302,7 @@ def _by_member(
 ) -> pl.DataFrame:
     """Items counted under each value of their list (an empty list as "(not stated)"): rows per
     list number first, then joined with the few lists' members."""
-    condition, params = where(filters)
+    condition, params = where(filters, con)
     keys = ", ".join((column, *also))
     grouped = ", ".join((value, *also))
     order = f"{grouped}" if also else f"items DESC, {value}"
@@ -325,7 +336,7 @@ GUIDELINE_KEYS: dict[str, tuple[str, ...]] = {
 
 def citation_sources_by_year(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Reviewer citations per decision year and source, with the source's share of the year."""
-    condition, params = where(filters)
+    condition, params = where(filters, con)
     sql = f"""SELECT decision_year::BIGINT AS year, source, count(*) AS citations,
                      sum(count(*)) OVER (PARTITION BY decision_year)::BIGINT AS year_citations
               FROM {CITATIONS_TABLE} WHERE decision_year IS NOT NULL AND {condition}
@@ -342,7 +353,7 @@ def by_guideline(
 ) -> pl.DataFrame:
     """Uphold rate of the items whose reviewer cited each guideline document, section or page,
     the most cited first. One row per citation: an item citing two pages counts for both."""
-    condition, params = where(filters)
+    condition, params = where(filters, con)
     keys = ", ".join(GUIDELINE_KEYS[level])
     if level == "page":
         cited = f"""SELECT {keys}, verdict, count(*) AS c
@@ -364,7 +375,7 @@ AGREEMENT_ORDER = ("same source", "different source", "reviewer only", "claims a
 
 def source_agreement(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Did the reviewer's first citation come from the same source as the claims administrator's?"""
-    condition, params = where(filters)
+    condition, params = where(filters, con)
     sql = f"""SELECT agreement, {RATED}, sum(sum(c)) OVER ()::BIGINT AS all_items
               FROM ({counted("agreement", ITEMS_TABLE, condition)}) GROUP BY ALL"""
     frame = with_rates(with_rates(_frame(con, sql, params), k="items", n="all_items", name="share"))
@@ -374,7 +385,7 @@ def source_agreement(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.Dat
 
 def differing_sources(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Items where both cited but the first sources differ: which pair, and the uphold rate."""
-    condition, params = where(filters)
+    condition, params = where(filters, con)
     differ = (
         f"{condition} AND agreement = TRY_CAST('different source' AS {enum_type(ITEMS_TABLE, 'agreement')})"
     )
@@ -427,7 +438,7 @@ def _matching(hits: Search | None) -> tuple[str, Params]:
 
 
 def explorer_count(con: duckdb.DuckDBPyConnection, filters: Filters, hits: Search | None) -> int:
-    condition, params = where(filters)
+    condition, params = where(filters, con)
     matching, searched = _matching(hits)
     sql = f"SELECT count(*) FROM {ITEMS_TABLE} WHERE {condition} AND {matching}"
     return con.execute(sql, [*params, *searched]).fetchone()[0]
@@ -442,7 +453,7 @@ def explorer_page(
 ) -> pl.DataFrame:
     """One page (numbered from 0) of the filtered items, newest decisions first (then by item
     id: the order `item_row` numbers)."""
-    condition, params = where(filters)
+    condition, params = where(filters, con)
     matching, searched = _matching(hits)
     rows = f"""SELECT * FROM {ITEMS_TABLE} WHERE {condition} AND {matching}
                ORDER BY item_row LIMIT ? OFFSET ?"""
@@ -451,7 +462,7 @@ def explorer_page(
 
 def export(con: duckdb.DuckDBPyConnection, filters: Filters, hits: Search | None, file_format: str) -> bytes:
     """All filtered items (the explorer's columns) as CSV or Parquet bytes."""
-    condition, params = where(filters)
+    condition, params = where(filters, con)
     matching, searched = _matching(hits)
     rows = f"SELECT * FROM {ITEMS_TABLE} WHERE {condition} AND {matching}"
     frame = _frame(con, _explorer(rows), [*params, *searched])
@@ -496,7 +507,7 @@ def letter_items(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
 
 def coverage(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """How much of the shown data the parser could read fully."""
-    counts, params = item_counts(filters, ["flags"])
+    counts, params = item_counts(con, filters, ["flags"])
     sql = f"""SELECT coalesce(sum(c), 0)::BIGINT AS items, {flagged("undecided")} AS no_decision,
                      {flagged("unclassified")} AS unclassified, {flagged("uncited")} AS no_reviewer_citation
               FROM ({counts})"""
