@@ -235,6 +235,9 @@ LEFT JOIN sources s USING (doc_id);
 CREATE INDEX dash_letter_rows_doc_id ON memory.main.{LETTER_ROWS} (doc_id);
 
 CREATE TABLE memory.main.dash_etl_runs AS SELECT * FROM etl_runs;
+CREATE TABLE memory.main.dash_last_refresh AS
+SELECT run_id, started_at, finished_at, status, letters_loaded, items_loaded
+FROM etl_runs ORDER BY run_id DESC LIMIT 1;
 CREATE TABLE memory.main.dash_rejects AS SELECT * FROM rejects;
 
 DROP TABLE dash_letters;
