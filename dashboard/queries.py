@@ -222,16 +222,17 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
 
 def headline(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """One row: letters, items, decided, upheld, overturned, synthetic items, uphold rate."""
-    counts, params = item_counts(con, filters, ["flags"])
     # A letter counts when any of its items passes. Without item-level filters every item of a
     # passing letter passes, so counting first items is exact; with them, the set bits of a
-    # bitstring over the dense letter numbers count the distinct letters (twice as fast as DISTINCT).
+    # bitstring over the dense letter numbers count the distinct letters (twice as fast as DISTINCT),
+    # one bitstring per `flags` group in the same scan, or-ed together.
     if filters.selects_items:
-        condition, letter_params = where(filters, con)
-        letters = f"""(SELECT coalesce(bit_count(bitstring_agg(letter_row)), 0)
-                       FROM {ITEMS_TABLE} WHERE {condition})"""
-        params = [*letter_params, *params]
+        condition, params = where(filters, con)
+        counts = f"""SELECT flags, count(*) AS c, bitstring_agg(letter_row) AS letter_bits
+                     FROM {ITEMS_TABLE} WHERE {condition} GROUP BY flags"""
+        letters = "coalesce(bit_count(bit_or(letter_bits)), 0)::BIGINT"
     else:
+        counts, params = item_counts(con, filters, ["flags"])
         letters = flagged("first_item")
     sql = f"""SELECT {letters} AS letters,
                      coalesce(sum(c), 0)::BIGINT AS items,
@@ -461,8 +462,11 @@ def explorer_page(
     id: the order `item_row` numbers)."""
     condition, params = where(filters, con)
     matching, searched = _matching(hits)
-    rows = f"""SELECT * FROM {ITEMS_TABLE} WHERE {condition} AND {matching}
-               ORDER BY item_row LIMIT ? OFFSET ?"""
+    # The page's row numbers first, then only their rows' columns (reading every column of the
+    # matching rows before cutting the page costs several times more).
+    rows = f"""SELECT * FROM {ITEMS_TABLE} WHERE item_row IN (
+                   SELECT item_row FROM {ITEMS_TABLE} WHERE {condition} AND {matching}
+                   ORDER BY item_row LIMIT ? OFFSET ?)"""
     return _frame(con, _explorer(rows), [*params, *searched, page_size, page * page_size])
 
 
