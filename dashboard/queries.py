@@ -144,32 +144,21 @@ def flagged(flag: str) -> str:
     return f"coalesce(sum(c) FILTER (WHERE flags & {FLAG_BITS[flag]} <> 0), 0)::BIGINT"
 
 
-Rate = tuple[str, str, str]  # (k, n, name)
-UPHOLD_RATE: Rate = ("upheld", "n", "uphold_rate")
-SHARE: Rate = ("items", "all_items", "share")
-
-
-def rate_columns(k: str = "upheld", n: str = "n", name: str = "uphold_rate") -> str:
-    """SQL for `name`, `name_low`, `name_high`: k/n and its 95% Wilson score interval (null when
-    n = 0), computed in the query itself (a polars step per figure costs more than its query)."""
-    z, z2 = f"{settings.Z_95!r}::DOUBLE", f"{settings.Z_95**2!r}::DOUBLE"
-    trials = f"{n}::DOUBLE"
-    share = f"({k} / {trials})"
-    centre = f"(({share} + {z2} / (2 * {trials})) / (1 + {z2} / {trials}))"
-    spread = f"sqrt({share} * (1 - {share}) / {trials} + {z2} / (4 * ({trials} * {trials})))"
-    half = f"({z} * {spread} / (1 + {z2} / {trials}))"
-    valid = f"{n} > 0"
-    return (
-        f"CASE WHEN {valid} THEN {share} END AS {name}, "
-        f"CASE WHEN {valid} THEN {centre} - {half} END AS {name}_low, "
-        f"CASE WHEN {valid} THEN {centre} + {half} END AS {name}_high"
+def with_rates(
+    frame: pl.DataFrame, k: str = "upheld", n: str = "n", name: str = "uphold_rate"
+) -> pl.DataFrame:
+    """Add `name`, `name_low`, `name_high`: k/n and its 95% Wilson score interval (null when n = 0)."""
+    z2 = settings.Z_95**2
+    trials = pl.col(n).cast(pl.Float64)
+    share = pl.col(k) / trials
+    centre = (share + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = settings.Z_95 * (share * (1 - share) / trials + z2 / (4 * trials**2)).sqrt() / (1 + z2 / trials)
+    valid = pl.col(n) > 0
+    return frame.with_columns(
+        pl.when(valid).then(share).alias(name),
+        pl.when(valid).then(centre - half).alias(f"{name}_low"),
+        pl.when(valid).then(centre + half).alias(f"{name}_high"),
     )
-
-
-def _rated(con: duckdb.DuckDBPyConnection, sql: str, params: Params, *rates: Rate) -> pl.DataFrame:
-    """The rows of `sql` (in its order) with the rate columns of each of `rates` added."""
-    added = ", ".join(rate_columns(*rate) for rate in rates or (UPHOLD_RATE,))
-    return _frame(con, f"SELECT *, {added} FROM ({sql})", params)
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: Params) -> pl.DataFrame:
@@ -241,7 +230,7 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
                      coalesce(sum(c) FILTER (WHERE flags & 3 = 0), 0)::BIGINT AS overturned,
                      {flagged("undecided")} AS undecided, {flagged("synthetic")} AS synthetic_items
               FROM ({counts})"""
-    return _rated(con, sql, params)
+    return with_rates(_frame(con, sql, params))
 
 
 def monthly(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
@@ -249,7 +238,7 @@ def monthly(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     counts, params = item_counts(con, filters, ["month_no", "verdict"], " AND month_no IS NOT NULL")
     sql = f"""SELECT (DATE '1970-01-01' + to_months(month_no))::DATE AS month, {RATED}
               FROM ({counts}) GROUP BY month_no ORDER BY month"""
-    return _rated(con, sql, params)
+    return with_rates(_frame(con, sql, params))
 
 
 def by_category(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
@@ -257,7 +246,7 @@ def by_category(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFram
     counts, params = item_counts(con, filters, ["category", "verdict"])
     sql = f"""SELECT category, {RATED}, sum(sum(c)) OVER ()::BIGINT AS all_items
               FROM ({counts}) GROUP BY ALL ORDER BY items DESC, category"""
-    return _rated(con, sql, params, SHARE, UPHOLD_RATE)
+    return with_rates(with_rates(_frame(con, sql, params), k="items", n="all_items", name="share"))
 
 
 def last_refresh(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -276,7 +265,7 @@ def by_subcategory(con: duckdb.DuckDBPyConnection, filters: Filters, category: s
     counts, params = item_counts(con, filters, ["subcategory", "verdict"], _category_is(""))
     sql = f"""SELECT coalesce(subcategory::VARCHAR, '(none)') AS subcategory, {RATED}
               FROM ({counts}) GROUP BY ALL ORDER BY items DESC, subcategory"""
-    return _rated(con, sql, [*params, category])
+    return with_rates(_frame(con, sql, [*params, category]))
 
 
 def top_treatments(
@@ -298,7 +287,7 @@ def top_treatments(
                          AS most_written
               FROM spelled GROUP BY treatment_key
               ORDER BY items DESC, treatment_key LIMIT ?"""
-    return _rated(con, sql, [*params, category, limit])
+    return with_rates(_frame(con, sql, [*params, category, limit]))
 
 
 # Reviewer specialties --------------------------------------------------------------------------
@@ -316,7 +305,7 @@ def _by_member(
     sql = f"""SELECT {grouped}, {RATED}
               FROM ({counted(keys, ITEMS_TABLE, condition)}) c JOIN {members} m ON m.set_no = c.{column}
               GROUP BY {grouped} ORDER BY {order}"""
-    return _rated(con, sql, params)
+    return with_rates(_frame(con, sql, params))
 
 
 def by_specialty(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
@@ -348,7 +337,7 @@ def citation_sources_by_year(con: duckdb.DuckDBPyConnection, filters: Filters) -
                      sum(count(*)) OVER (PARTITION BY decision_year)::BIGINT AS year_citations
               FROM {CITATIONS_TABLE} WHERE decision_year IS NOT NULL AND {condition}
               GROUP BY decision_year, source ORDER BY year, source"""
-    return _rated(con, sql, params, ("citations", "year_citations", "share"))
+    return with_rates(_frame(con, sql, params), k="citations", n="year_citations", name="share")
 
 
 def by_guideline(
@@ -374,7 +363,7 @@ def by_guideline(
                     GROUP BY {keys} HAVING n >= ?
                     ORDER BY items DESC, {keys} LIMIT ?)
               ORDER BY citations DESC, {keys}"""
-    return _rated(con, sql, [*params, min_n, limit])
+    return with_rates(_frame(con, sql, [*params, min_n, limit]))
 
 
 AGREEMENT_ORDER = ("same source", "different source", "reviewer only", "claims administrator only", "neither")
@@ -385,7 +374,7 @@ def source_agreement(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.Dat
     condition, params = where(filters, con)
     sql = f"""SELECT agreement, {RATED}, sum(sum(c)) OVER ()::BIGINT AS all_items
               FROM ({counted("agreement", ITEMS_TABLE, condition)}) GROUP BY ALL"""
-    frame = _rated(con, sql, params, SHARE, UPHOLD_RATE)
+    frame = with_rates(with_rates(_frame(con, sql, params), k="items", n="all_items", name="share"))
     order = pl.col("agreement").replace_strict(AGREEMENT_ORDER, range(len(AGREEMENT_ORDER)))
     return frame.sort(order)
 
@@ -400,7 +389,7 @@ def differing_sources(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.Da
                      {RATED}
               FROM ({counted("claims_source, reviewer_source", ITEMS_TABLE, differ)})
               GROUP BY ALL ORDER BY items DESC, claims_source, reviewer_source"""
-    return _rated(con, sql, params)
+    return with_rates(_frame(con, sql, params))
 
 
 # Letters explorer ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -75,7 +76,7 @@ def test_where_uses_one_parameter_per_value(chosen: Filters) -> None:
     [(81, 100, 0.7222, 0.8749), (0, 10, 0.0, 0.2775), (10, 10, 0.7225, 1.0), (1, 1, 0.2065, 1.0)],
 )
 def test_wilson_interval(upheld: int, n: int, low: float, high: float) -> None:
-    rates = _rates(upheld, n)
+    rates = queries.with_rates(pl.DataFrame({"upheld": [upheld], "n": [n]})).row(0, named=True)
     assert rates["uphold_rate"] == pytest.approx(upheld / n)
     assert (rates["uphold_rate_low"], rates["uphold_rate_high"]) == (
         pytest.approx(low, abs=1e-4),
@@ -83,13 +84,8 @@ def test_wilson_interval(upheld: int, n: int, low: float, high: float) -> None:
     )
 
 
-def _rates(upheld: int, n: int) -> dict:
-    sql = f"SELECT {queries.rate_columns()} FROM (SELECT {upheld} AS upheld, {n} AS n)"
-    return duckdb.sql(sql).pl().row(0, named=True)
-
-
 def test_no_decided_item_has_no_rate() -> None:
-    rates = _rates(0, 0)
+    rates = queries.with_rates(pl.DataFrame({"upheld": [0], "n": [0]})).row(0, named=True)
     assert rates["uphold_rate"] is None and rates["uphold_rate_low"] is None
 
 
