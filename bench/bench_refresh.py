@@ -30,9 +30,24 @@ def corpus(letters: int, pdf_share: float) -> Path:
     folder = OUT / f"letters-{letters}-pdf{int(pdf_share * 100)}"
     if not (folder / "truth.jsonl").exists():
         subprocess.run(
-            [sys.executable, "-m", "etl", "synth", "--count", str(letters), "--out", str(folder),
-             "--seed", "7", "--pdf-share", str(pdf_share), "--noise-share", "0.2"],
-            cwd=ROOT, check=True,
+            [
+                sys.executable,
+                "-m",
+                "etl",
+                "synth",
+                "--count",
+                str(letters),
+                "--out",
+                str(folder),
+                "--seed",
+                "7",
+                "--pdf-share",
+                str(pdf_share),
+                "--noise-share",
+                "0.2",
+            ],
+            cwd=ROOT,
+            check=True,
         )
     return folder
 
@@ -92,8 +107,18 @@ def main() -> None:
     args = options.parse_args()
     folder = corpus(args.letters, args.pdf_share)
     db = OUT / "bench-refresh.duckdb"
-    refresh = [sys.executable, "-m", "etl", "refresh", "--source", str(folder), "--db", str(db),
-               "--workers", str(args.workers)]
+    refresh = [
+        sys.executable,
+        "-m",
+        "etl",
+        "refresh",
+        "--source",
+        str(folder),
+        "--db",
+        str(db),
+        "--workers",
+        str(args.workers),
+    ]
     io_floor = [read_all(folder) for _ in range(args.runs)]
     parse_only = [timed_command([sys.executable, "-m", "etl", "parse", str(folder)])[0]]
     builds, peaks, unchanged = [], [], []
@@ -106,16 +131,25 @@ def main() -> None:
         unchanged.append(timed_command(refresh)[0])
     size = db.stat().st_size
     median = statistics.median
-    print(f"{date.today()} · {platform.machine()}, {os.cpu_count()} cores · Python {platform.python_version()} · "
-          f"{args.letters:,} generated letters, {args.pdf_share:.0%} PDF, 20% with extraction noise · "
-          f"{args.workers} workers · median of {args.runs} runs (parse-only baseline: 1 run)\n")
+    machine = f"{platform.machine()}, {os.cpu_count()} cores · Python {platform.python_version()}"
+    print(
+        f"{date.today()} · {machine} · "
+        f"{args.letters:,} generated letters, {args.pdf_share:.0%} PDF, 20% with extraction noise · "
+        f"{args.workers} workers · median of {args.runs} runs (parse-only baseline: 1 run)\n"
+    )
     print("| measure | seconds (median) | letters/s | peak memory |")
     print("|---|---|---|---|")
-    print(f"| baseline: read every file | {median(io_floor):.1f} | {args.letters / median(io_floor):,.0f} | |")
-    print(f"| baseline: `python -m etl parse`, 1 process | {median(parse_only):.1f} | "
-          f"{args.letters / median(parse_only):,.0f} | |")
-    print(f"| refresh into an empty database | {median(builds):.1f} | {args.letters / median(builds):,.0f} | "
-          f"{max(peaks) / 2**20:,.0f} MB (max) |")
+    print(
+        f"| baseline: read every file | {median(io_floor):.1f} | {args.letters / median(io_floor):,.0f} | |"
+    )
+    print(
+        f"| baseline: `python -m etl parse`, 1 process | {median(parse_only):.1f} | "
+        f"{args.letters / median(parse_only):,.0f} | |"
+    )
+    print(
+        f"| refresh into an empty database | {median(builds):.1f} | {args.letters / median(builds):,.0f} | "
+        f"{max(peaks) / 2**20:,.0f} MB (max) |"
+    )
     print(f"| refresh, nothing changed | {median(unchanged):.1f} | | |")
     print(f"\ndatabase size: {size / 2**20:,.0f} MB")
 

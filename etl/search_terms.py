@@ -25,8 +25,23 @@ def term_hash(term: str) -> int:
     return crc32(term.encode())
 
 
+class _KnownHashes(dict[str, int]):
+    """Hashes of the words met so far: most words of a letter were met in earlier letters."""
+
+    LIMIT = 200_000  # words; then start again, so memory stays bounded on any corpus
+
+    def __missing__(self, term: str) -> int:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        value = self[term] = term_hash(term)
+        return value
+
+
+_known = _KnownHashes()
+
+
 def item_hashes(treatment: str | None, rationale: str | None) -> list[int]:
-    return [term_hash(term) for term in terms(f"{treatment or ''} {rationale or ''}")]
+    return list(map(_known.__getitem__, terms(f"{treatment or ''} {rationale or ''}")))
 
 
 def query_hashes(search: str) -> list[int]:

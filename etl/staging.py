@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from etl.load import COPY_COLUMN, LoadedLetter, letter_frames
+from etl.rows import COPY_COLUMN, LoadedLetter, letter_frames
 from etl.sources import Outcome, SourceFile, parse_outcome, read_source
 
 
@@ -73,7 +73,7 @@ def _write_parts(chunk: Chunk, outcomes: list[Outcome], synthetic: dict[str, boo
             folder = Path(chunk.parts) / table
             folder.mkdir(parents=True, exist_ok=True)
             frame.with_columns(pl.lit(chunk.number, pl.Int32).alias(COPY_COLUMN)).write_parquet(
-                folder / f"{chunk.number:09d}.parquet", compression="lz4", statistics=False
+                folder / f"{chunk.number:09d}.parquet", compression="uncompressed", statistics=False
             )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import TypedDict
 
 from etl import rules
@@ -115,6 +115,7 @@ class Header(TypedDict):
     priority: str | None
 
 
+@lru_cache(maxsize=65_536)  # letters repeat dates endlessly; a refresh parses millions of them
 def iso_date(text: str) -> str | None:
     """Dates as letters write them ("10/20/2011", "10-13-16", "August 27, 2000") → ISO;
     None when it is not a real date."""

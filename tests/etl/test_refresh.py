@@ -18,8 +18,10 @@ import duckdb
 import pytest
 
 from etl import refresh as refresh_module
-from etl.publish import RefreshLock, building_path
+from etl import staging
+from etl.publish import RefreshLock, building_path, staging_path
 from etl.refresh import EXIT_LOCKED, EXIT_OK, EXIT_REJECTS, UsageError, refresh
+from etl.search_terms import item_hashes
 from etl.synth.generate import generate_letter
 from tests.conftest import FIXTURES, ROOT
 
@@ -73,8 +75,8 @@ def test_unchanged_files_are_not_read_again(corpus, monkeypatch):
     letters, db, _ = corpus
     run([letters], db)
     read = []
-    original = refresh_module.read_source
-    monkeypatch.setattr(refresh_module, "read_source", lambda source: read.append(source) or original(source))
+    original = staging.read_source
+    monkeypatch.setattr(staging, "read_source", lambda source: read.append(source) or original(source))
     code, summary = run([letters], db)
     assert code == EXIT_OK and read == []
     assert "0 new, 0 changed, 30 unchanged" in summary
@@ -93,6 +95,19 @@ def test_changed_file_is_reparsed_and_its_old_letter_replaced(corpus):
     assert one(db, f"SELECT count(*) FROM letters WHERE doc_id = '{old_id}'") == 0
     assert one(db, f"SELECT doc_id FROM files WHERE path = '{target}'") == truth["doc_id"]
     assert one(db, "SELECT count(*) FROM letters") == 30
+    assert_postings_match_items(db)
+
+
+def assert_postings_match_items(db: Path) -> None:
+    """`item_terms` holds exactly the words of every stored item, and nothing of removed letters."""
+    expected = sorted(
+        (term_hash, int(doc_id, 16), item_no)
+        for doc_id, item_no, treatment, rationale in query(
+            db, "SELECT doc_id, item_no, treatment, rationale FROM items"
+        )
+        for term_hash in item_hashes(treatment, rationale)
+    )
+    assert expected and query(db, "SELECT * FROM item_terms ORDER BY ALL") == expected
 
 
 def test_touched_file_is_rehashed_without_new_letters(corpus):
@@ -111,6 +126,7 @@ def test_same_letter_in_two_files_is_one_document(corpus):
     assert one(db, "SELECT count(*) FROM letters") == 30
     assert one(db, "SELECT count(DISTINCT doc_id) FROM files") == 30
     assert one(db, "SELECT count(*) FROM files") == 31
+    assert_postings_match_items(db)
 
 
 def test_zip_members_and_nested_folders(tmp_path):
@@ -179,12 +195,13 @@ def test_new_parser_version_rederives_from_stored_text(corpus, monkeypatch):
     empty = letters.parent / "empty-source"
     empty.mkdir()
     monkeypatch.setattr(refresh_module, "PARSER_VERSION", "next-version")
-    monkeypatch.setattr(refresh_module, "read_source", lambda source: pytest.fail("sources read"))
+    monkeypatch.setattr(staging, "read_source", lambda source: pytest.fail("sources read"))
     code, summary = run([empty], db)
     assert code == EXIT_OK and "30 letters re-derived" in summary
     assert query(db, "SELECT DISTINCT parser_version FROM letters") == [("next-version",)]
     assert one(db, "SELECT value FROM meta WHERE key = 'parser_version'") == "next-version"
     assert one(db, "SELECT count(*) FROM decisions") == items
+    assert_postings_match_items(db)
 
 
 def test_full_rebuild_rereads_everything_and_keeps_run_history(corpus):
@@ -274,6 +291,7 @@ def test_killed_refresh_leaves_a_complete_database_and_the_next_one_finishes(tmp
     after_kill = one(db, "SELECT count(*) FROM decisions")
     assert after_kill == (before + new_items if point == "after-publish" else before)
     assert run([letters], db)[0] == EXIT_OK
+    assert not staging_path(db).exists() and not building_path(db).exists()
     reference = tmp_path / "reference.duckdb"
     run([letters], reference)
     sql = "SELECT doc_id, item_no, decision, category, treatment FROM decisions ORDER BY ALL"

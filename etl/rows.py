@@ -1,0 +1,183 @@
+"""Records → table rows: one polars frame per table, in the column order of the schema.
+
+Pure and free of DuckDB, so refresh workers build the rows of the letters they parse (and
+stay small); `etl.load` defines the tables and loads these frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from etl import rules
+from etl.classify import treatment_key
+from etl.records import Letter
+from etl.search_terms import item_hashes
+
+COPY_COLUMN = "_copy"  # on staged Parquet parts only: which chunk staged the row
+
+LETTER_TABLES = (
+    "letters", "letter_texts", "items", "item_terms", "citations", "reviewer_specialties", "reviewer_states",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LoadedLetter:
+    """A parsed letter with what the database keeps beside the record."""
+
+    record: Letter
+    text: str
+    synthetic: bool
+
+
+_DATE_COLUMNS = ("decision_date", "date_of_injury", "date_assigned", "ur_denial_date", "application_received")
+
+
+def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int) -> dict[str, pl.DataFrame]:
+    """One row tuple per fact, in the column order of `_SCHEMAS`; polars turns each table's rows
+    into columns (and ISO date strings into dates) at once and hands them to DuckDB as Arrow."""
+    canonical = rules.specialties()
+    rows: dict[str, list[tuple]] = {table: [] for table in LETTER_TABLES if table != "item_terms"}
+    terms: dict[str, list[int]] = {"term_hash": [], "doc_key": [], "item_no": []}
+    for loaded in letters:
+        record = loaded.record
+        doc_id = record["doc_id"]
+        rows["letters"].append(
+            (
+                doc_id,
+                record["format"],
+                record["case_number"],
+                record["decision_date"],
+                record["date_of_injury"],
+                record["date_assigned"],
+                record["ur_denial_date"],
+                record["application_received"],
+                record["priority"],
+                record["patient_age"],
+                record["patient_gender"],
+                loaded.synthetic,
+                len(record["items"]),
+                record["warnings"],
+                parser_version,
+                run_id,
+            )
+        )
+        rows["letter_texts"].append((doc_id, loaded.text))
+        rows["reviewer_specialties"] += [
+            (doc_id, position, canonical.get(written.lower(), written), written)
+            for position, written in enumerate(record["reviewer_specialties"], start=1)
+        ]
+        rows["reviewer_states"] += [
+            (doc_id, position, state) for position, state in enumerate(record["reviewer_states"], start=1)
+        ]
+        key = doc_key(doc_id)
+        for item_no, item in enumerate(record["items"], start=1):
+            hashes = item_hashes(item["treatment"], item["rationale"])
+            terms["term_hash"] += hashes
+            terms["doc_key"] += [key] * len(hashes)
+            terms["item_no"] += [item_no] * len(hashes)
+            rows["items"].append(
+                (
+                    f"{doc_id}-{item_no}",
+                    doc_id,
+                    item_no,
+                    item["treatment"],
+                    treatment_key(item["treatment"]),
+                    item["original_request"],
+                    item["decision"],
+                    item["category"],
+                    item["subcategory"],
+                    item["rationale"],
+                )
+            )
+            for side, citations in (
+                ("reviewer", item["reviewer_guidelines"]),
+                ("claims", item["claims_guidelines"]),
+            ):
+                rows["citations"] += [
+                    (
+                        doc_id,
+                        item_no,
+                        side,
+                        cite_no,
+                        c["text"],
+                        c["source"],
+                        c["document"],
+                        c["year"],
+                        c["section"],
+                        c["pages"],
+                    )
+                    for cite_no, c in enumerate(citations, start=1)
+                ]
+    frames = {table: _frame(table, table_rows) for table, table_rows in rows.items()}
+    frames["item_terms"] = pl.DataFrame(terms, schema=_SCHEMAS["item_terms"])
+    frames["letters"] = frames["letters"].with_columns(pl.col(_DATE_COLUMNS).str.to_date("%Y-%m-%d"))
+    return frames
+
+
+def doc_key(doc_id: str) -> int:
+    """The letter's id as a number (`('0x' || doc_id)::UBIGINT` in SQL): compact in `item_terms`."""
+    return int(doc_id, 16)
+
+
+def _frame(table: str, table_rows: list[tuple]) -> pl.DataFrame:
+    schema = dict(_SCHEMAS[table])
+    if table == "letters":  # dates arrive as ISO strings and are parsed column-wise
+        schema.update(dict.fromkeys(_DATE_COLUMNS, pl.String))
+    return pl.DataFrame(table_rows, schema=schema, orient="row")
+
+
+_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    "letters": {
+        "doc_id": pl.String,
+        "format": pl.String,
+        "case_number": pl.String,
+        "decision_date": pl.Date,
+        "date_of_injury": pl.Date,
+        "date_assigned": pl.Date,
+        "ur_denial_date": pl.Date,
+        "application_received": pl.Date,
+        "priority": pl.String,
+        "patient_age": pl.Int32,
+        "patient_gender": pl.String,
+        "synthetic": pl.Boolean,
+        "item_count": pl.Int32,
+        "warnings": pl.List(pl.String),
+        "parser_version": pl.String,
+        "loaded_run": pl.Int32,
+    },
+    "letter_texts": {"doc_id": pl.String, "text": pl.String},
+    "items": {
+        "item_id": pl.String,
+        "doc_id": pl.String,
+        "item_no": pl.Int32,
+        "treatment": pl.String,
+        "treatment_key": pl.String,
+        "original_request": pl.String,
+        "decision": pl.String,
+        "category": pl.String,
+        "subcategory": pl.String,
+        "rationale": pl.String,
+    },
+    "item_terms": {"term_hash": pl.UInt32, "doc_key": pl.UInt64, "item_no": pl.UInt16},
+    "citations": {
+        "doc_id": pl.String,
+        "item_no": pl.Int32,
+        "side": pl.String,
+        "cite_no": pl.Int32,
+        "text": pl.String,
+        "source": pl.String,
+        "document": pl.String,
+        "year": pl.Int32,
+        "section": pl.String,
+        "pages": pl.List(pl.String),
+    },
+    "reviewer_specialties": {
+        "doc_id": pl.String,
+        "position": pl.Int32,
+        "specialty": pl.String,
+        "as_written": pl.String,
+    },
+    "reviewer_states": {"doc_id": pl.String, "position": pl.Int32, "state": pl.String},
+}
