@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -154,6 +155,22 @@ def duckdb_pages(db: Database, filters: Filters, category: str) -> dict[str, Cal
     }
 
 
+def _texts(cursor: duckdb.DuckDBPyConnection, chunk: int = 100_000) -> pd.Series:
+    """Every letter's text by doc_id, held as Arrow strings and read in chunks: the texts take
+    gigabytes at a million letters, and one query result plus its pandas copy would not fit in
+    memory beside the working set."""
+    count = cursor.execute("SELECT count(*) FROM letter_texts").fetchone()[0]
+    parts = [
+        cursor.execute(
+            "SELECT doc_id, text FROM letter_texts WHERE rowid >= ? AND rowid < ?", [start, start + chunk]
+        ).to_arrow_table()
+        for start in range(0, count, chunk)
+    ]
+    table = pa.concat_tables(parts)
+    index = pd.Index(table.column("doc_id").to_pylist(), name="doc_id")
+    return pd.Series(pd.arrays.ArrowExtensionArray(table.column("text")), index=index, name="text")
+
+
 class PandasBaseline:
     """The same aggregations in pandas, over the same flat tables loaded into memory once."""
 
@@ -185,7 +202,7 @@ class PandasBaseline:
         )
         self.specialties = self.specialties.rename(columns={"specialties": "specialty"}).dropna()
         self.letters = cursor.execute("SELECT doc_id, warnings, item_count FROM letters").df()
-        self.texts = cursor.execute("SELECT doc_id, text FROM letter_texts").df().set_index("doc_id")["text"]
+        self.texts = _texts(cursor)
         self.rejects = cursor.execute("SELECT * FROM rejects").df()
         self.runs = cursor.execute("SELECT * FROM etl_runs").df()
 
