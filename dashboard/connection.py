@@ -15,9 +15,9 @@ import duckdb
 import streamlit as st
 
 from dashboard import working_set
+from dashboard.working_set import ATTACHED_AS
 from etl.config import database_path
 
-ATTACHED_AS = "imr"
 REQUIRED_TABLES = ("letters", "items", "citations", "reviewer_specialties", "reviewer_states")
 
 
@@ -63,9 +63,9 @@ class Database:
         return not self.missing_tables and self.letter_count > 0
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        cursor = self._root.cursor()
-        self._use_file(cursor)
-        return cursor
+        """A connection whose unqualified names are the in-memory working set's; the queries name
+        the file's tables `imr.main.…` (no per-cursor USE and search_path to set)."""
+        return self._root.cursor()
 
     def close(self) -> None:
         """Queries still running keep the old file open until their cursors are gone."""
@@ -73,7 +73,7 @@ class Database:
 
     @staticmethod
     def _use_file(con: duckdb.DuckDBPyConnection) -> None:
-        # Unqualified names resolve in the file first, then in the in-memory working set.
+        # The working set's build: unqualified names resolve in the file first, then in memory.
         con.execute(f"USE {ATTACHED_AS}")
         con.execute(f"SET search_path = '{ATTACHED_AS}.main,memory.main'")
 

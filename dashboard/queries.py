@@ -26,6 +26,7 @@ from dashboard.working_set import (
     AGE_BANDS,
     CITATIONS_TABLE,
     CUBE_TABLE,
+    FILE,
     FLAG_BITS,
     ITEMS_TABLE,
     LETTER_ROWS,
@@ -487,16 +488,17 @@ def letter(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
     """One letter: header fields, full text, where it came from (read by row id: a point read;
     the key is checked afterwards, as a key condition in the scan would search every row)."""
     letter_rowid, text_rowid, _, _, source_file = _letter_rows(con, doc_id)
-    sql = """SELECT l.doc_id, l.case_number, l.decision_date, l.format AS layout, l.synthetic, l.warnings,
+    sql = f"""SELECT l.doc_id, l.case_number, l.decision_date, l.format AS layout, l.synthetic, l.warnings,
                     t.text, ?::VARCHAR AS source_file, t.doc_id AS text_doc_id
-             FROM (SELECT * FROM letters WHERE rowid = ?) l, (SELECT * FROM letter_texts WHERE rowid = ?) t"""
+             FROM (SELECT * FROM {FILE}.letters WHERE rowid = ?) l,
+                  (SELECT * FROM {FILE}.letter_texts WHERE rowid = ?) t"""
     frame = _frame(con, sql, [source_file, letter_rowid, text_rowid])
     return frame.filter((pl.col("doc_id") == doc_id) & (pl.col("text_doc_id") == doc_id)).drop("text_doc_id")
 
 
 def letter_items(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
     _, _, first, last, _ = _letter_rows(con, doc_id)
-    sql = """SELECT item_no, treatment, decision, category, subcategory, doc_id FROM items
+    sql = f"""SELECT item_no, treatment, decision, category, subcategory, doc_id FROM {FILE}.items
              WHERE rowid BETWEEN ? AND ? ORDER BY item_no"""
     return _frame(con, sql, [first, last]).filter(pl.col("doc_id") == doc_id).drop("doc_id")
 

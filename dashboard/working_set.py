@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import duckdb
 
+ATTACHED_AS = "imr"  # the database file, attached read-only beside the in-memory working set
+FILE = f"{ATTACHED_AS}.main"  # its tables, for connections whose unqualified names are in memory
 ITEMS_TABLE = "dash_items"
 CITATIONS_TABLE = "dash_reviewer_citations"
 SPECIALTY_SETS = "dash_specialty_sets"
