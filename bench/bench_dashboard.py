@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from dashboard import queries  # noqa: E402
 from dashboard.connection import Database, file_identity  # noqa: E402
 from dashboard.filters import Filters  # noqa: E402
-from dashboard.working_set import ITEMS_TABLE, SOURCE_SETS, SPECIALTY_SETS, STATE_SETS  # noqa: E402
+from dashboard.working_set import FILE, ITEMS_TABLE, SOURCE_SETS, SPECIALTY_SETS, STATE_SETS  # noqa: E402
 from etl.load import LoadedLetter, create_schema, insert_letters  # noqa: E402
 from etl.synth.generate import generate_letter  # noqa: E402
 
@@ -155,10 +155,12 @@ def duckdb_pages(db: Database, filters: Filters, category: str) -> dict[str, Cal
     }
 
 
-def _texts(cursor: duckdb.DuckDBPyConnection, chunk: int = 100_000) -> pd.Series:
-    """Every letter's text by doc_id, held as Arrow strings and read in chunks: the texts take
-    gigabytes at a million letters, and one query result plus its pandas copy would not fit in
-    memory beside the working set."""
+def _texts(path: str, chunk: int = 100_000) -> pd.Series:
+    """Every letter's text by doc_id, held as Arrow strings and read in chunks through a
+    connection of its own, closed afterwards: the texts take gigabytes at a million letters, and
+    a query result plus its pandas copy, or the file blocks a reading connection keeps cached,
+    would not fit in memory beside the working set."""
+    cursor = duckdb.connect(path, read_only=True)
     count = cursor.execute("SELECT count(*) FROM letter_texts").fetchone()[0]
     parts = [
         cursor.execute(
@@ -166,6 +168,7 @@ def _texts(cursor: duckdb.DuckDBPyConnection, chunk: int = 100_000) -> pd.Series
         ).to_arrow_table()
         for start in range(0, count, chunk)
     ]
+    cursor.close()
     table = pa.concat_tables(parts)
     index = pd.Index(table.column("doc_id").to_pylist(), name="doc_id")
     return pd.Series(pd.arrays.ArrowExtensionArray(table.column("text")), index=index, name="text")
@@ -176,6 +179,7 @@ class PandasBaseline:
 
     def __init__(self, db: Database) -> None:
         cursor = db.cursor()
+        cursor.execute(f"SET search_path = 'memory.main,{FILE}'")  # the working set, then the file
         # The flat item table as the dashboard's first version held it: its list columns in place
         # of the working set's list numbers, ENUMs as text.
         self.items = cursor.execute(
@@ -202,7 +206,7 @@ class PandasBaseline:
         )
         self.specialties = self.specialties.rename(columns={"specialties": "specialty"}).dropna()
         self.letters = cursor.execute("SELECT doc_id, warnings, item_count FROM letters").df()
-        self.texts = _texts(cursor)
+        self.texts = _texts(db.identity.path)
         self.rejects = cursor.execute("SELECT * FROM rejects").df()
         self.runs = cursor.execute("SELECT * FROM etl_runs").df()
 
