@@ -257,7 +257,7 @@ TERMS = f"""
 CREATE TABLE memory.main.{TERMS_TABLE} AS
 SELECT t.term_hash, d.item_row
 FROM item_terms t JOIN memory.main.{ITEMS_TABLE} d ON d.doc_key = t.doc_key AND d.item_no = t.item_no
-ORDER BY t.term_hash, d.item_row;
+ORDER BY t.term_hash;
 """
 
 
