@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,8 +32,7 @@ sys.path.insert(0, str(ROOT))
 from dashboard import queries  # noqa: E402
 from dashboard.connection import Database, file_identity  # noqa: E402
 from dashboard.filters import Filters  # noqa: E402
-from dashboard.working_set import ENUM_COLUMNS, ITEMS_TABLE  # noqa: E402
-from etl import fts  # noqa: E402
+from dashboard.working_set import FILE, ITEMS_TABLE, SOURCE_SETS, SPECIALTY_SETS, STATE_SETS  # noqa: E402
 from etl.load import LoadedLetter, create_schema, insert_letters  # noqa: E402
 from etl.synth.generate import generate_letter  # noqa: E402
 
@@ -66,7 +66,6 @@ def build(path: Path, count: int) -> None:
             letters, items = letters + added[0], items + added[1]
             print(f"\r{letters:,} letters, {items:,} items", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
-    fts.create_index(con)
     con.execute(
         "INSERT INTO etl_runs (run_id, started_at, finished_at, status, parser_version, full_rebuild,"
         " letters_loaded, items_loaded, seconds) VALUES (1, now(), now(), 'ok', ?, true, ?, ?, ?)",
@@ -86,6 +85,16 @@ FILTERED = Filters(
     specialties=("Physical Medicine & Rehabilitation",),
 )
 SEARCH = "norco"
+PANDAS_ENUMS = (
+    "age_band",
+    "gender",
+    "layout",
+    "category",
+    "subcategory",
+    "decision",
+    "reviewer_source",
+    "claims_source",
+)
 
 
 def duckdb_pages(db: Database, filters: Filters, category: str) -> dict[str, Callable[[], object]]:
@@ -94,7 +103,7 @@ def duckdb_pages(db: Database, filters: Filters, category: str) -> dict[str, Cal
 
     def letters(search: str | None) -> Callable[[], object]:
         def run() -> object:
-            hits = queries.search_hits(c(), search, db.has_fts) if search else None
+            hits = queries.search_hits(search) if search else None
             page = queries.explorer_page(c(), filters, hits, 0)
             doc_id = page["doc_id"][0]
             return (
@@ -146,26 +155,58 @@ def duckdb_pages(db: Database, filters: Filters, category: str) -> dict[str, Cal
     }
 
 
+def _texts(path: str, chunk: int = 100_000) -> pd.Series:
+    """Every letter's text by doc_id, held as Arrow strings and read in chunks through a
+    connection of its own, closed afterwards: the texts take gigabytes at a million letters, and
+    a query result plus its pandas copy, or the file blocks a reading connection keeps cached,
+    would not fit in memory beside the working set."""
+    cursor = duckdb.connect(path, read_only=True)
+    count = cursor.execute("SELECT count(*) FROM letter_texts").fetchone()[0]
+    parts = [
+        cursor.execute(
+            "SELECT doc_id, text FROM letter_texts WHERE rowid >= ? AND rowid < ?", [start, start + chunk]
+        ).to_arrow_table()
+        for start in range(0, count, chunk)
+    ]
+    cursor.close()
+    table = pa.concat_tables(parts)
+    index = pd.Index(table.column("doc_id").to_pylist(), name="doc_id")
+    return pd.Series(pd.arrays.ArrowExtensionArray(table.column("text")), index=index, name="text")
+
+
 class PandasBaseline:
     """The same aggregations in pandas, over the same flat tables loaded into memory once."""
 
     def __init__(self, db: Database) -> None:
         cursor = db.cursor()
-        as_text = ", ".join(f"{column}::VARCHAR AS {column}" for column in ENUM_COLUMNS[ITEMS_TABLE])
-        self.items = cursor.execute(f"SELECT * REPLACE ({as_text}) FROM {ITEMS_TABLE}").df()
-        self.items["rationale"] = cursor.execute(
-            "SELECT i.rationale FROM dash_items d JOIN items i USING (item_id) ORDER BY d.rowid"
-        ).df()["rationale"]
+        cursor.execute(f"SET search_path = 'memory.main,{FILE}'")  # the working set, then the file
+        # The flat item table as the dashboard's first version held it: its list columns in place
+        # of the working set's list numbers, ENUMs as text.
+        self.items = cursor.execute(
+            f"""SELECT d.letter_row, d.item_id, d.doc_id, d.item_no, d.case_number, d.decision_date,
+                       d.decision_year::BIGINT AS decision_year, d.decision_month,
+                       {", ".join(f"d.{column}::VARCHAR AS {column}" for column in PANDAS_ENUMS)},
+                       d.synthetic, d.treatment, d.treatment_key, d.upheld, sp.value_list AS specialties,
+                       st.value_list AS states, so.value_list AS reviewer_sources, i.rationale
+                FROM {ITEMS_TABLE} d
+                JOIN {SPECIALTY_SETS} sp ON sp.set_no = d.specialty_set
+                JOIN {STATE_SETS} st ON st.set_no = d.state_set
+                JOIN {SOURCE_SETS} so ON so.set_no = d.source_set
+                JOIN items i ON i.doc_id = d.doc_id AND i.item_no = d.item_no
+                ORDER BY d.letter_row, d.item_no"""
+        ).df()
         self.citations = cursor.execute(
-            "SELECT letter_row, decision_date, decision_year, category::VARCHAR AS category, upheld, "
+            "SELECT letter_row, decision_date, decision_year::BIGINT AS decision_year, "
+            "category::VARCHAR AS category, upheld, "
             "source::VARCHAR AS source, document::VARCHAR AS document, section::VARCHAR AS section, pages "
             "FROM dash_reviewer_citations"
         ).df()
-        self.specialties = cursor.execute(
-            "SELECT letter_row, specialty::VARCHAR AS specialty FROM dash_specialties"
-        ).df()
+        self.specialties = self.items.drop_duplicates("letter_row")[["letter_row", "specialties"]].explode(
+            "specialties"
+        )
+        self.specialties = self.specialties.rename(columns={"specialties": "specialty"}).dropna()
         self.letters = cursor.execute("SELECT doc_id, warnings, item_count FROM letters").df()
-        self.texts = cursor.execute("SELECT doc_id, text FROM letter_texts").df().set_index("doc_id")["text"]
+        self.texts = _texts(db.identity.path)
         self.rejects = cursor.execute("SELECT * FROM rejects").df()
         self.runs = cursor.execute("SELECT * FROM etl_runs").df()
 

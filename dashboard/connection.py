@@ -15,10 +15,9 @@ import duckdb
 import streamlit as st
 
 from dashboard import working_set
-from etl import fts
+from dashboard.working_set import ATTACHED_AS
 from etl.config import database_path
 
-ATTACHED_AS = "imr"
 REQUIRED_TABLES = ("letters", "items", "citations", "reviewer_specialties", "reviewer_states")
 
 
@@ -49,23 +48,24 @@ class Database:
         quoted = identity.path.replace("'", "''")
         self._root.execute(f"ATTACH '{quoted}' AS {ATTACHED_AS} (READ_ONLY)")
         self._use_file(self._root)
-        self.has_fts = fts.load(self._root) and fts.has_index(self._root)
         present = {row[0] for row in self._root.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         self.missing_tables = [table for table in REQUIRED_TABLES if table not in present]
+        # Written by refreshes since search terms replaced the fts index; older files lack it.
+        self.has_search_terms = "item_terms" in present
         self.letter_count = (
             0 if self.missing_tables else self._root.execute("SELECT count(*) FROM letters").fetchone()[0]
         )
         if self.is_ready:
-            working_set.build(self._root)
+            working_set.build(self._root, search_terms=self.has_search_terms)
 
     @property
     def is_ready(self) -> bool:
         return not self.missing_tables and self.letter_count > 0
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        cursor = self._root.cursor()
-        self._use_file(cursor)
-        return cursor
+        """A connection whose unqualified names are the in-memory working set's; the queries name
+        the file's tables `imr.main.…` (no per-cursor USE and search_path to set)."""
+        return self._root.cursor()
 
     def close(self) -> None:
         """Queries still running keep the old file open until their cursors are gone."""
@@ -73,8 +73,7 @@ class Database:
 
     @staticmethod
     def _use_file(con: duckdb.DuckDBPyConnection) -> None:
-        # Unqualified names (and the fts macros' own references) resolve in the file first,
-        # then in the in-memory working set.
+        # The working set's build: unqualified names resolve in the file first, then in memory.
         con.execute(f"USE {ATTACHED_AS}")
         con.execute(f"SET search_path = '{ATTACHED_AS}.main,memory.main'")
 
@@ -84,7 +83,6 @@ def open_sql_connection(path: str) -> duckdb.DuckDBPyConnection:
     DuckDB (its own instance, so its settings touch no other connection), then no file access
     beyond it (COPY … TO, ATTACH, read_csv are refused) and settings locked."""
     con = duckdb.connect()
-    fts.load(con)
     quoted = path.replace("'", "''")
     con.execute(f"ATTACH '{quoted}' AS {ATTACHED_AS} (READ_ONLY)")
     con.execute(f"USE {ATTACHED_AS}")

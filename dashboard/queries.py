@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Literal
 
 import duckdb
@@ -21,31 +22,60 @@ import polars as pl
 
 from dashboard import settings
 from dashboard.filters import NO_CITATION, FilterOptions, Filters
-from dashboard.working_set import AGE_BANDS, CITATIONS_TABLE, ITEMS_TABLE, SPECIALTIES_TABLE, STATES_TABLE
+from dashboard.working_set import (
+    AGE_BANDS,
+    CITATIONS_TABLE,
+    CUBE_TABLE,
+    FILE,
+    FLAG_BITS,
+    ITEMS_TABLE,
+    LETTER_ROWS,
+    SOURCE_SETS,
+    SPECIALTY_MEMBERS,
+    SPECIALTY_SETS,
+    STATE_MEMBERS,
+    STATE_SETS,
+    TERMS_TABLE,
+    TREATMENTS_TABLE,
+    enum_type,
+)
+from etl.search_terms import query_hashes
 
 Params = list[object]
 
-DECIDED = "count(upheld) AS n, count(*) FILTER (WHERE upheld) AS upheld"
 
+def where(filters: Filters, con: duckdb.DuckDBPyConnection | None = None) -> tuple[str, Params]:
+    """The filters as a WHERE condition over the filter columns of either working-set table.
 
-def where(filters: Filters) -> tuple[str, Params]:
-    """The filters as a WHERE condition over the filter columns of either working-set table."""
+    Text choices are cast to the column's ENUM type (an integer comparison per row; a value the
+    database does not have matches nothing). List filters keep the numbers of the lists that
+    hold a chosen value: given `con`, those numbers are looked up first (a few dozen rows) and
+    compared as constants, three times faster per row than the semi-join used without it."""
     conditions: list[str] = []
     params: Params = []
 
-    def placeholders(values: Sequence[str]) -> str:
+    def placeholders(values: Sequence[object], cast: str | None = None) -> str:
         params.extend(values)
-        return ", ".join("?" * len(values))
+        one = f"TRY_CAST(? AS {cast})" if cast else "?"
+        return ", ".join([one] * len(values))
 
     def one_of(column: str, values: Sequence[str]) -> None:
         if values:
-            conditions.append(f"{column} IN ({placeholders(values)})")
+            conditions.append(f"{column} IN ({placeholders(values, enum_type(ITEMS_TABLE, column))})")
 
-    def letter_has(table: str, column: str, values: Sequence[str]) -> None:
+    def lists(column: str, sets: str, holding: str, values: Params) -> None:
+        if con is None:
+            conditions.append(f"{column} IN (SELECT set_no FROM {sets} WHERE {holding})")
+            params.extend(values)
+            return
+        numbers = [
+            row[0] for row in con.execute(f"SELECT set_no FROM {sets} WHERE {holding}", values).fetchall()
+        ]
+        conditions.append(f"{column} IN ({placeholders(numbers, 'USMALLINT')})" if numbers else "false")
+
+    def list_has(column: str, members: str, value: str, values: Sequence[str]) -> None:
         if values:
-            conditions.append(
-                f"letter_row IN (SELECT letter_row FROM {table} WHERE {column} IN ({placeholders(values)}))"
-            )
+            lists(column, members, f"{value} IN ({', '.join('?' * len(values))})", list(values))
 
     if filters.date_from:
         conditions.append("decision_date >= ?")
@@ -59,20 +89,60 @@ def where(filters: Filters) -> tuple[str, Params]:
     one_of("age_band", filters.age_bands)
     one_of("gender", filters.genders)
     one_of("layout", filters.layouts)
-    letter_has(SPECIALTIES_TABLE, "specialty", filters.specialties)
-    letter_has(STATES_TABLE, "state", filters.states)
+    list_has("specialty_set", SPECIALTY_MEMBERS, "specialty", filters.specialties)
+    list_has("state_set", STATE_MEMBERS, "state", filters.states)
     if filters.sources:
         cited = [source for source in filters.sources if source != NO_CITATION]
-        either = []
+        either, values = [], []
         if cited:
-            params.append(cited)
-            either.append("list_has_any(reviewer_sources, ?::VARCHAR[])")
+            values.append(cited)
+            either.append("list_has_any(value_list, ?::VARCHAR[])")
         if NO_CITATION in filters.sources:
-            either.append("len(reviewer_sources) = 0")
-        conditions.append(f"({' OR '.join(either)})")
+            either.append("len(value_list) = 0")
+        lists("source_set", SOURCE_SETS, " OR ".join(either), values)
     if not filters.include_synthetic:
         conditions.append("NOT synthetic")
     return " AND ".join(conditions) or "true", params
+
+
+# The rate of a group: its items, decided items (n) and upheld items. Counting rows per group and
+# `verdict` first (one group-by on small integers) and summing the few resulting rows is several
+# times faster than filtered counts over every row.
+RATED = """coalesce(sum(c), 0)::BIGINT AS items,
+           coalesce(sum(c) FILTER (WHERE verdict < 2), 0)::BIGINT AS n,
+           coalesce(sum(c) FILTER (WHERE verdict = 1), 0)::BIGINT AS upheld"""
+
+
+def counted(keys: str, table: str, condition: str) -> str:
+    """Rows per (`keys`, verdict) of the filtered `table`: the input of RATED."""
+    return f"SELECT {keys}, verdict, count(*) AS c FROM {table} WHERE {condition} GROUP BY ALL"
+
+
+# The filters the pre-aggregated `dash_cube` can apply (it has no dates finer than a month, no
+# reviewer or patient columns); any other filter, including one added later, reads the items.
+CUBE_FILTERS = ("categories", "subcategories", "include_synthetic")
+CUBE_COLUMNS = frozenset({"month_no", "category", "subcategory", "synthetic", "verdict", "flags"})
+
+
+def item_counts(
+    con: duckdb.DuckDBPyConnection, filters: Filters, keys: Sequence[str], also: str = ""
+) -> tuple[str, Params]:
+    """Rows per `keys` of the filtered items (column `c`), and its parameters; `also` is a further
+    condition. Read from the pre-aggregated `dash_cube` (a few thousand rows) when the filters
+    and keys are all columns of it, else counted over the items."""
+    condition, params = where(filters, con)
+    finer = any(getattr(filters, item.name) for item in fields(Filters) if item.name not in CUBE_FILTERS)
+    if set(keys) <= CUBE_COLUMNS and not finer:
+        table, count = CUBE_TABLE, "sum(c)"
+    else:
+        table, count = ITEMS_TABLE, "count(*)"
+    sql = f"SELECT {', '.join(keys)}, {count} AS c FROM {table} WHERE {condition}{also} GROUP BY ALL"
+    return sql, params
+
+
+def flagged(flag: str) -> str:
+    """The count of rows with `flag` (working_set.FLAG_BITS) from rows per `flags`."""
+    return f"coalesce(sum(c) FILTER (WHERE flags & {FLAG_BITS[flag]} <> 0), 0)::BIGINT"
 
 
 def with_rates(
@@ -116,9 +186,9 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
         if subcategory is not None:
             subcategories[category] += (subcategory,)
 
-    def listed(column: str) -> tuple[str, ...]:
+    def listed(sets: str) -> tuple[str, ...]:
         rows = con.execute(
-            f"SELECT DISTINCT unnest({column}) AS value FROM {ITEMS_TABLE} ORDER BY value"
+            f"SELECT DISTINCT unnest(value_list) AS value FROM {sets} ORDER BY value"
         ).fetchall()
         return tuple(row[0] for row in rows if row[0] is not None)
 
@@ -127,9 +197,9 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
         date_max=date_max,
         categories=tuple(subcategories),
         subcategories=subcategories,
-        specialties=listed("specialties"),
-        states=listed("states"),
-        sources=listed("reviewer_sources"),
+        specialties=listed(SPECIALTY_SETS),
+        states=listed(STATE_SETS),
+        sources=listed(SOURCE_SETS),
         age_bands=tuple(band for band in AGE_BANDS if band in set(age_bands)),
         genders=tuple(genders),
         layouts=tuple(layouts),
@@ -142,58 +212,60 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
 
 def headline(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """One row: letters, items, decided, upheld, overturned, synthetic items, uphold rate."""
-    condition, params = where(filters)
     # A letter counts when any of its items passes. Without item-level filters every item of a
     # passing letter passes, so counting first items is exact; with them, the set bits of a
-    # bitstring over the dense letter numbers count the distinct letters (twice as fast as DISTINCT).
-    letters = (
-        "coalesce(bit_count(bitstring_agg(letter_row)), 0)"
-        if filters.selects_items
-        else "count(*) FILTER (WHERE item_no = 1)"
-    )
-    sql = f"""SELECT {letters} AS letters, count(*) AS items, {DECIDED},
-                     count(*) FILTER (WHERE NOT upheld) AS overturned,
-                     count(*) FILTER (WHERE decision = 'unknown') AS undecided,
-                     count(*) FILTER (WHERE synthetic) AS synthetic_items
-              FROM {ITEMS_TABLE} WHERE {condition}"""
+    # bitstring over the dense letter numbers count the distinct letters (twice as fast as DISTINCT),
+    # one bitstring per `flags` group in the same scan, or-ed together.
+    if filters.selects_items:
+        condition, params = where(filters, con)
+        counts = f"""SELECT flags, count(*) AS c, bitstring_agg(letter_row) AS letter_bits
+                     FROM {ITEMS_TABLE} WHERE {condition} GROUP BY flags"""
+        letters = "coalesce(bit_count(bit_or(letter_bits)), 0)::BIGINT"
+    else:
+        counts, params = item_counts(con, filters, ["flags"])
+        letters = flagged("first_item")
+    sql = f"""SELECT {letters} AS letters,
+                     coalesce(sum(c), 0)::BIGINT AS items,
+                     coalesce(sum(c) FILTER (WHERE flags & 3 < 2), 0)::BIGINT AS n,
+                     coalesce(sum(c) FILTER (WHERE flags & 3 = 1), 0)::BIGINT AS upheld,
+                     coalesce(sum(c) FILTER (WHERE flags & 3 = 0), 0)::BIGINT AS overturned,
+                     {flagged("undecided")} AS undecided, {flagged("synthetic")} AS synthetic_items
+              FROM ({counts})"""
     return with_rates(_frame(con, sql, params))
 
 
 def monthly(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Uphold rate per calendar month of the decision date."""
-    condition, params = where(filters)
-    sql = f"""SELECT decision_month AS month, count(*) AS items, {DECIDED}
-              FROM {ITEMS_TABLE} WHERE {condition} AND decision_month IS NOT NULL
-              GROUP BY ALL ORDER BY month"""
+    counts, params = item_counts(con, filters, ["month_no", "verdict"], " AND month_no IS NOT NULL")
+    sql = f"""SELECT (DATE '1970-01-01' + to_months(month_no))::DATE AS month, {RATED}
+              FROM ({counts}) GROUP BY month_no ORDER BY month"""
     return with_rates(_frame(con, sql, params))
 
 
 def by_category(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Per category: items and their share of all items shown, uphold rate."""
-    condition, params = where(filters)
-    sql = f"""SELECT category, count(*) AS items, sum(count(*)) OVER ()::BIGINT AS all_items, {DECIDED}
-              FROM {ITEMS_TABLE} WHERE {condition} GROUP BY ALL ORDER BY items DESC, category"""
+    counts, params = item_counts(con, filters, ["category", "verdict"])
+    sql = f"""SELECT category, {RATED}, sum(sum(c)) OVER ()::BIGINT AS all_items
+              FROM ({counts}) GROUP BY ALL ORDER BY items DESC, category"""
     return with_rates(with_rates(_frame(con, sql, params), k="items", n="all_items", name="share"))
 
 
 def last_refresh(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The latest refresh run (empty when the database records none)."""
-    return _frame(
-        con,
-        """SELECT run_id, started_at, finished_at, status, letters_loaded, items_loaded
-           FROM etl_runs ORDER BY run_id DESC LIMIT 1""",
-        [],
-    )
+    return _frame(con, "SELECT * FROM dash_last_refresh", [])
 
 
 # Treatment types -------------------------------------------------------------------------------
 
 
+def _category_is(condition: str) -> str:
+    return f"{condition} AND category = TRY_CAST(? AS {enum_type(ITEMS_TABLE, 'category')})"
+
+
 def by_subcategory(con: duckdb.DuckDBPyConnection, filters: Filters, category: str) -> pl.DataFrame:
-    condition, params = where(filters)
-    sql = f"""SELECT coalesce(subcategory::VARCHAR, '(none)') AS subcategory, count(*) AS items, {DECIDED}
-              FROM {ITEMS_TABLE} WHERE {condition} AND category = ?
-              GROUP BY ALL ORDER BY items DESC, subcategory"""
+    counts, params = item_counts(con, filters, ["subcategory", "verdict"], _category_is(""))
+    sql = f"""SELECT coalesce(subcategory::VARCHAR, '(none)') AS subcategory, {RATED}
+              FROM ({counts}) GROUP BY ALL ORDER BY items DESC, subcategory"""
     return with_rates(_frame(con, sql, [*params, category]))
 
 
@@ -201,53 +273,52 @@ def top_treatments(
     con: duckdb.DuckDBPyConnection, filters: Filters, category: str, limit: int = settings.TOP_TREATMENTS
 ) -> pl.DataFrame:
     """The most frequent treatments of a category, strengths and quantities folded
-    (`treatment_key`: "Norco 10/325mg #120" and "Norco 10/325 #60" are one row)."""
-    condition, params = where(filters)
-    # Rank the folded keys first; only the top ones pay for counting their spellings.
-    sql = f"""WITH chosen AS (SELECT treatment_key, treatment, upheld FROM {ITEMS_TABLE}
-                              WHERE {condition} AND category = ?),
-                   top AS (SELECT treatment_key, count(*) AS items FROM chosen
-                           GROUP BY treatment_key ORDER BY items DESC, treatment_key LIMIT ?)
-              SELECT treatment_key AS treatment, count(*) AS items, {DECIDED},
-                     count(DISTINCT treatment) AS spellings, mode(treatment) AS most_written
-              FROM chosen SEMI JOIN top USING (treatment_key)
-              GROUP BY treatment_key ORDER BY items DESC, treatment"""
+    (`treatment_key`: "Norco 10/325mg #120" and "Norco 10/325 #60" are one row), with how many
+    spellings were folded and the most written one (ties: the first in text order)."""
+    condition, params = where(filters, con)
+    # Count per numbered spelling first (integer group-by), then fold the spellings.
+    sql = f"""WITH spelled AS (
+                  SELECT t.treatment_key, t.treatment, {RATED}
+                  FROM ({counted("treatment_no", ITEMS_TABLE, _category_is(condition))}) c
+                  JOIN {TREATMENTS_TABLE} t USING (treatment_no)
+                  GROUP BY ALL)
+              SELECT treatment_key AS treatment, sum(items)::BIGINT AS items, sum(n)::BIGINT AS n,
+                     sum(upheld)::BIGINT AS upheld, count(treatment)::BIGINT AS spellings,
+                     first(treatment ORDER BY items DESC, treatment) FILTER (WHERE treatment IS NOT NULL)
+                         AS most_written
+              FROM spelled GROUP BY treatment_key
+              ORDER BY items DESC, treatment_key LIMIT ?"""
     return with_rates(_frame(con, sql, [*params, category, limit]))
 
 
 # Reviewer specialties --------------------------------------------------------------------------
 
-NOT_STATED = "(not stated)"
 
-
-def _unnested(column: str, alias: str) -> str:
-    return f"unnest(CASE WHEN len({column}) = 0 THEN ['{NOT_STATED}'] ELSE {column} END) AS {alias}"
+def _by_member(
+    con: duckdb.DuckDBPyConnection, filters: Filters, column: str, members: str, value: str, *also: str
+) -> pl.DataFrame:
+    """Items counted under each value of their list (an empty list as "(not stated)"): rows per
+    list number first, then joined with the few lists' members."""
+    condition, params = where(filters, con)
+    keys = ", ".join((column, *also))
+    grouped = ", ".join((value, *also))
+    order = f"{grouped}" if also else f"items DESC, {value}"
+    sql = f"""SELECT {grouped}, {RATED}
+              FROM ({counted(keys, ITEMS_TABLE, condition)}) c JOIN {members} m ON m.set_no = c.{column}
+              GROUP BY {grouped} ORDER BY {order}"""
+    return with_rates(_frame(con, sql, params))
 
 
 def by_specialty(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
-    condition, params = where(filters)
-    sql = f"""SELECT specialty, count(*) AS items, {DECIDED}
-              FROM (SELECT {_unnested("specialties", "specialty")}, upheld
-                    FROM {ITEMS_TABLE} WHERE {condition})
-              GROUP BY ALL ORDER BY items DESC, specialty"""
-    return with_rates(_frame(con, sql, params))
+    return _by_member(con, filters, "specialty_set", SPECIALTY_MEMBERS, "specialty")
 
 
 def specialty_by_category(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
-    condition, params = where(filters)
-    sql = f"""SELECT specialty, category, count(*) AS items, {DECIDED}
-              FROM (SELECT {_unnested("specialties", "specialty")}, category, upheld
-                    FROM {ITEMS_TABLE} WHERE {condition})
-              GROUP BY ALL ORDER BY specialty, category"""
-    return with_rates(_frame(con, sql, params))
+    return _by_member(con, filters, "specialty_set", SPECIALTY_MEMBERS, "specialty", "category")
 
 
 def by_state(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
-    condition, params = where(filters)
-    sql = f"""SELECT state, count(*) AS items, {DECIDED}
-              FROM (SELECT {_unnested("states", "state")}, upheld FROM {ITEMS_TABLE} WHERE {condition})
-              GROUP BY ALL ORDER BY items DESC, state"""
-    return with_rates(_frame(con, sql, params))
+    return _by_member(con, filters, "state_set", STATE_MEMBERS, "state")
 
 
 # Guidelines ------------------------------------------------------------------------------------
@@ -262,8 +333,8 @@ GUIDELINE_KEYS: dict[str, tuple[str, ...]] = {
 
 def citation_sources_by_year(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Reviewer citations per decision year and source, with the source's share of the year."""
-    condition, params = where(filters)
-    sql = f"""SELECT decision_year AS year, source, count(*) AS citations,
+    condition, params = where(filters, con)
+    sql = f"""SELECT decision_year::BIGINT AS year, source, count(*) AS citations,
                      sum(count(*)) OVER (PARTITION BY decision_year)::BIGINT AS year_citations
               FROM {CITATIONS_TABLE} WHERE decision_year IS NOT NULL AND {condition}
               GROUP BY decision_year, source ORDER BY year, source"""
@@ -279,15 +350,19 @@ def by_guideline(
 ) -> pl.DataFrame:
     """Uphold rate of the items whose reviewer cited each guideline document, section or page,
     the most cited first. One row per citation: an item citing two pages counts for both."""
-    condition, params = where(filters)
+    condition, params = where(filters, con)
     keys = ", ".join(GUIDELINE_KEYS[level])
-    page = ", unnest(pages) AS page" if level == "page" else ""
-    sql = f"""SELECT concat_ws(' · ', {keys}) AS guideline, *
-              FROM (SELECT {keys}, count(*) AS citations, {DECIDED}
-                    FROM (SELECT source, document, section{page}, upheld
+    if level == "page":
+        cited = f"""SELECT {keys}, verdict, count(*) AS c
+                    FROM (SELECT source, document, section, unnest(pages) AS page, verdict
                           FROM {CITATIONS_TABLE} WHERE {condition})
-                    GROUP BY {keys} HAVING count(upheld) >= ?
-                    ORDER BY citations DESC, {keys} LIMIT ?)
+                    GROUP BY ALL"""
+    else:
+        cited = counted(keys, CITATIONS_TABLE, condition)
+    sql = f"""SELECT concat_ws(' · ', {keys}) AS guideline, * RENAME (items AS citations)
+              FROM (SELECT {keys}, {RATED} FROM ({cited})
+                    GROUP BY {keys} HAVING n >= ?
+                    ORDER BY items DESC, {keys} LIMIT ?)
               ORDER BY citations DESC, {keys}"""
     return with_rates(_frame(con, sql, [*params, min_n, limit]))
 
@@ -297,14 +372,9 @@ AGREEMENT_ORDER = ("same source", "different source", "reviewer only", "claims a
 
 def source_agreement(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Did the reviewer's first citation come from the same source as the claims administrator's?"""
-    condition, params = where(filters)
-    sql = f"""SELECT CASE WHEN reviewer_source IS NULL AND claims_source IS NULL THEN 'neither'
-                          WHEN claims_source IS NULL THEN 'reviewer only'
-                          WHEN reviewer_source IS NULL THEN 'claims administrator only'
-                          WHEN reviewer_source = claims_source THEN 'same source'
-                          ELSE 'different source' END AS agreement,
-                     count(*) AS items, sum(count(*)) OVER ()::BIGINT AS all_items, {DECIDED}
-              FROM {ITEMS_TABLE} WHERE {condition} GROUP BY ALL"""
+    condition, params = where(filters, con)
+    sql = f"""SELECT agreement, {RATED}, sum(sum(c)) OVER ()::BIGINT AS all_items
+              FROM ({counted("agreement", ITEMS_TABLE, condition)}) GROUP BY ALL"""
     frame = with_rates(with_rates(_frame(con, sql, params), k="items", n="all_items", name="share"))
     order = pl.col("agreement").replace_strict(AGREEMENT_ORDER, range(len(AGREEMENT_ORDER)))
     return frame.sort(order)
@@ -312,10 +382,13 @@ def source_agreement(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.Dat
 
 def differing_sources(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Items where both cited but the first sources differ: which pair, and the uphold rate."""
-    condition, params = where(filters)
+    condition, params = where(filters, con)
+    differ = (
+        f"{condition} AND agreement = TRY_CAST('different source' AS {enum_type(ITEMS_TABLE, 'agreement')})"
+    )
     sql = f"""SELECT claims_source || ' → ' || reviewer_source AS pair, claims_source, reviewer_source,
-                     count(*) AS items, {DECIDED}
-              FROM {ITEMS_TABLE} WHERE {condition} AND reviewer_source <> claims_source
+                     {RATED}
+              FROM ({counted("claims_source, reviewer_source", ITEMS_TABLE, differ)})
               GROUP BY ALL ORDER BY items DESC, claims_source, reviewer_source"""
     return with_rates(_frame(con, sql, params))
 
@@ -323,62 +396,76 @@ def differing_sources(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.Da
 # Letters explorer ------------------------------------------------------------------------------
 
 EXPLORER_COLUMNS = (
-    "decision_date, case_number, category, subcategory, treatment, decision, specialties, states, "
-    "reviewer_source, claims_source, synthetic, doc_id, item_no, item_id"
+    "decision_date, case_number, category, subcategory, treatment, decision, sp.value_list AS specialties, "
+    "st.value_list AS states, reviewer_source, claims_source, synthetic, doc_id, item_no, item_id"
 )
 
 
-def search_hits(con: duckdb.DuckDBPyConnection, search: str, has_fts: bool) -> pl.DataFrame:
-    """Items whose treatment or rationale contain every word of `search`: BM25 full-text search
-    when the database has the index (offline: the fts extension ships as a Python package), else
-    a substring match. Computed once per search; the explorer's queries then reuse the hits."""
-    if has_fts:
-        sql = """SELECT item_id FROM (
-                     SELECT item_id, fts_main_items.match_bm25(item_id, ?, conjunctive := 1) AS score
-                     FROM items)
-                 WHERE score IS NOT NULL"""
-        return _frame(con, sql, [search])
-    sql = """SELECT item_id FROM items
-             WHERE contains(lower(concat_ws(' ', treatment, rationale)), lower(?))"""
-    return _frame(con, sql, [search])
+def _explorer(rows: str) -> str:
+    """The explorer's columns of `rows` (a query of items), their lists looked up by number."""
+    return f"""SELECT {EXPLORER_COLUMNS}
+               FROM ({rows}) i
+               JOIN {SPECIALTY_SETS} sp ON sp.set_no = i.specialty_set
+               JOIN {STATE_SETS} st ON st.set_no = i.state_set
+               ORDER BY i.item_row"""
 
 
-def _matching(con: duckdb.DuckDBPyConnection, hits: pl.DataFrame | None) -> str:
-    """A condition keeping the search hits (all items when there is no search)."""
+Search = tuple[int, ...]
+
+
+def search_hits(search: str) -> Search:
+    """What a search looks for: the hashes of its searchable words (etl.search_terms; empty when
+    it has none — only stopwords or one-character words — and then it finds nothing). The
+    explorer's queries keep the items whose treatment or rationale hold every one of them, from
+    the `item_terms` postings the refresh writes (held in memory as `dash_terms`)."""
+    return tuple(query_hashes(search))
+
+
+def _matching(hits: Search | None) -> tuple[str, Params]:
+    """A condition keeping the items found by the search (all items when there is no search)."""
     if hits is None:
-        return "true"
-    con.register("search_hits", hits)
-    return "item_id IN (SELECT item_id FROM search_hits)"
+        return "true", []
+    if not hits:
+        return "false", []
+    # The hashes cast to the column's type, so that the scan skips the row groups of other words.
+    words = f"term_hash IN ({', '.join(['?::UINTEGER'] * len(hits))})"
+    every = "" if len(hits) == 1 else " GROUP BY item_row HAVING count(DISTINCT term_hash) = ?"
+    params: Params = [*hits, len(hits)] if every else [*hits]
+    return f"item_row IN (SELECT item_row FROM {TERMS_TABLE} WHERE {words}{every})", params
 
 
-def explorer_count(con: duckdb.DuckDBPyConnection, filters: Filters, hits: pl.DataFrame | None) -> int:
-    condition, params = where(filters)
-    sql = f"SELECT count(*) FROM {ITEMS_TABLE} WHERE {condition} AND {_matching(con, hits)}"
-    return con.execute(sql, params).fetchone()[0]
+def explorer_count(con: duckdb.DuckDBPyConnection, filters: Filters, hits: Search | None) -> int:
+    condition, params = where(filters, con)
+    matching, searched = _matching(hits)
+    sql = f"SELECT count(*) FROM {ITEMS_TABLE} WHERE {condition} AND {matching}"
+    return con.execute(sql, [*params, *searched]).fetchone()[0]
 
 
 def explorer_page(
     con: duckdb.DuckDBPyConnection,
     filters: Filters,
-    hits: pl.DataFrame | None,
+    hits: Search | None,
     page: int,
     page_size: int = settings.PAGE_SIZE,
 ) -> pl.DataFrame:
-    """One page (numbered from 0) of the filtered items, newest decisions first."""
-    condition, params = where(filters)
-    sql = f"""SELECT {EXPLORER_COLUMNS} FROM {ITEMS_TABLE} WHERE {condition} AND {_matching(con, hits)}
-              ORDER BY decision_date DESC NULLS LAST, item_id LIMIT ? OFFSET ?"""
-    return _frame(con, sql, [*params, page_size, page * page_size])
+    """One page (numbered from 0) of the filtered items, newest decisions first (then by item
+    id: the order `item_row` numbers)."""
+    condition, params = where(filters, con)
+    matching, searched = _matching(hits)
+    # The page's row numbers first, then only their rows' columns (reading every column of the
+    # matching rows before cutting the page costs several times more).
+    rows = f"""SELECT * FROM {ITEMS_TABLE} WHERE item_row IN (
+                   SELECT item_row FROM {ITEMS_TABLE} WHERE {condition} AND {matching}
+                   ORDER BY item_row LIMIT ? OFFSET ?)"""
+    return _frame(con, _explorer(rows), [*params, *searched, page_size, page * page_size])
 
 
-def export(
-    con: duckdb.DuckDBPyConnection, filters: Filters, hits: pl.DataFrame | None, file_format: str
-) -> bytes:
+def export(con: duckdb.DuckDBPyConnection, filters: Filters, hits: Search | None, file_format: str) -> bytes:
     """All filtered items (the explorer's columns) as CSV or Parquet bytes."""
-    condition, params = where(filters)
-    sql = f"""SELECT {EXPLORER_COLUMNS} FROM {ITEMS_TABLE} WHERE {condition} AND {_matching(con, hits)}
-              ORDER BY decision_date DESC NULLS LAST, item_id"""
-    frame = _frame(con, sql, params)
+    condition, params = where(filters, con)
+    matching, searched = _matching(hits)
+    rows = f"SELECT * FROM {ITEMS_TABLE} WHERE {condition} AND {matching}"
+    frame = _frame(con, _explorer(rows), [*params, *searched])
     buffer = io.BytesIO()
     if file_format == "parquet":
         frame.write_parquet(buffer)
@@ -387,18 +474,33 @@ def export(
     return buffer.getvalue()
 
 
+def _letter_rows(con: duckdb.DuckDBPyConnection, doc_id: str) -> tuple:
+    """(letter, text, first item, last item) row ids of a letter in the file, and its source file."""
+    row = con.execute(
+        f"""SELECT letter_rowid, text_rowid, first_item_rowid, last_item_rowid, source_file
+            FROM {LETTER_ROWS} WHERE doc_id = ?""",
+        [doc_id],
+    ).fetchone()
+    return row or (-1, -1, -1, -1, None)
+
+
 def letter(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
-    """One letter: header fields, full text, where it came from."""
-    sql = """SELECT l.doc_id, l.case_number, l.decision_date, l.format AS layout, l.synthetic, l.warnings,
-                    t.text, (SELECT min(path) FROM files f WHERE f.doc_id = l.doc_id) AS source_file
-             FROM letters l JOIN letter_texts t USING (doc_id) WHERE l.doc_id = ?"""
-    return _frame(con, sql, [doc_id])
+    """One letter: header fields, full text, where it came from (read by row id: a point read;
+    the key is checked afterwards, as a key condition in the scan would search every row)."""
+    letter_rowid, text_rowid, _, _, source_file = _letter_rows(con, doc_id)
+    sql = f"""SELECT l.doc_id, l.case_number, l.decision_date, l.format AS layout, l.synthetic, l.warnings,
+                    t.text, ?::VARCHAR AS source_file, t.doc_id AS text_doc_id
+             FROM (SELECT * FROM {FILE}.letters WHERE rowid = ?) l,
+                  (SELECT * FROM {FILE}.letter_texts WHERE rowid = ?) t"""
+    frame = _frame(con, sql, [source_file, letter_rowid, text_rowid])
+    return frame.filter((pl.col("doc_id") == doc_id) & (pl.col("text_doc_id") == doc_id)).drop("text_doc_id")
 
 
 def letter_items(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
-    sql = """SELECT item_no, treatment, decision, category, subcategory FROM items
-             WHERE doc_id = ? ORDER BY item_no"""
-    return _frame(con, sql, [doc_id])
+    _, _, first, last, _ = _letter_rows(con, doc_id)
+    sql = f"""SELECT item_no, treatment, decision, category, subcategory, doc_id FROM {FILE}.items
+             WHERE rowid BETWEEN ? AND ? ORDER BY item_no"""
+    return _frame(con, sql, [first, last]).filter(pl.col("doc_id") == doc_id).drop("doc_id")
 
 
 # Data quality ----------------------------------------------------------------------------------
@@ -406,40 +508,33 @@ def letter_items(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
 
 def coverage(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """How much of the shown data the parser could read fully."""
-    condition, params = where(filters)
-    sql = f"""SELECT count(*) AS items, count(*) FILTER (WHERE decision = 'unknown') AS no_decision,
-                     count(*) FILTER (WHERE category = 'Other' AND subcategory IS NULL) AS unclassified,
-                     count(*) FILTER (WHERE len(reviewer_sources) = 0) AS no_reviewer_citation
-              FROM {ITEMS_TABLE} WHERE {condition}"""
+    counts, params = item_counts(con, filters, ["flags"])
+    sql = f"""SELECT coalesce(sum(c), 0)::BIGINT AS items, {flagged("undecided")} AS no_decision,
+                     {flagged("unclassified")} AS unclassified, {flagged("uncited")} AS no_reviewer_citation
+              FROM ({counts})"""
     return _frame(con, sql, params)
 
 
 def letter_coverage(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Whole database: letters, those with parser warnings, those with no item found."""
-    sql = """SELECT count(*) AS letters, count(*) FILTER (WHERE len(warnings) > 0) AS with_warnings,
-                    count(*) FILTER (WHERE item_count = 0) AS without_items FROM letters"""
-    return _frame(con, sql, [])
+    return _frame(con, "SELECT * FROM dash_letter_coverage", [])
 
 
 def warnings_by_kind(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Parser warnings grouped by their kind (the text before any colon)."""
-    sql = """SELECT trim(split_part(warning, ':', 1)) AS warning, count(*) AS occurrences,
-                    count(DISTINCT doc_id) AS letters
-             FROM (SELECT doc_id, unnest(warnings) AS warning FROM letters)
-             GROUP BY ALL ORDER BY occurrences DESC, warning"""
-    return _frame(con, sql, [])
+    return _frame(con, "SELECT * FROM dash_warnings ORDER BY occurrences DESC, warning", [])
 
 
 def rejects_by_reason(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return _frame(con, "SELECT reason, count(*) AS files FROM rejects GROUP BY ALL ORDER BY files DESC", [])
+    sql = "SELECT reason, count(*) AS files FROM dash_rejects GROUP BY ALL ORDER BY files DESC"
+    return _frame(con, sql, [])
 
 
 def rejects(con: duckdb.DuckDBPyConnection, limit: int = settings.SQL_ROW_CAP) -> pl.DataFrame:
-    sql = (
-        "SELECT path, reason, size, run_id, rejected_at FROM rejects ORDER BY rejected_at DESC, path LIMIT ?"
-    )
+    sql = """SELECT path, reason, size, run_id, rejected_at FROM dash_rejects
+             ORDER BY rejected_at DESC, path LIMIT ?"""
     return _frame(con, sql, [limit])
 
 
 def refresh_runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return _frame(con, "SELECT * FROM etl_runs ORDER BY run_id DESC", [])
+    return _frame(con, "SELECT * FROM dash_etl_runs ORDER BY run_id DESC", [])

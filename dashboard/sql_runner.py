@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from dashboard.working_set import ATTACHED_AS
+
 READ_ONLY_MESSAGE = (
     "This page is read-only: the database is opened read-only, so statements that change it "
     "(INSERT, UPDATE, DELETE, CREATE, DROP, ATTACH, COPY …) are refused. Refreshes are done "
@@ -86,8 +88,9 @@ def schema(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
            LEFT JOIN duckdb_views() v
              ON v.database_name = c.database_name AND v.schema_name = c.schema_name
             AND v.view_name = c.table_name
-           WHERE c.database_name = current_database() AND c.schema_name = 'main' AND NOT c.internal
-           ORDER BY kind DESC, name, c.column_index"""
+           WHERE c.database_name = ? AND c.schema_name = 'main' AND NOT c.internal
+           ORDER BY kind DESC, name, c.column_index""",
+        [ATTACHED_AS],
     ).pl()
 
 

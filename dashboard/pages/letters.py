@@ -18,12 +18,14 @@ search = st.text_input(
     "Search treatment and rationale",
     key="letters_search",
     placeholder="e.g. norco, lumbar MRI, functional restoration",
-    help="Items whose treatment or rationale contain every word (full-text index, works offline)."
-    if db.has_fts
-    else "Items whose treatment or rationale contain this text (the database has no full-text index).",
+    help="Items whose treatment or rationale contain every word (whole words of two or more letters "
+    "or digits; common words such as *the* or *and* are ignored), newest decisions first.",
 )
-hits = ui.unfiltered(queries.search_hits, search, db.has_fts) if search.strip() else None
-total = ui.filtered(queries.explorer_count, hits, cached=hits is None)
+if search.strip() and not db.has_search_terms:
+    st.warning("This database has no search terms yet (`item_terms`): refresh it with the current ETL.")
+    search = ""
+hits = queries.search_hits(search) if search.strip() else None
+total = ui.filtered(queries.explorer_count, hits)
 pages = max(1, math.ceil(total / settings.PAGE_SIZE))
 count_column, page_column = st.columns([3, 1])
 st.session_state["letters_page"] = min(st.session_state.get("letters_page", 1), pages)
@@ -34,7 +36,7 @@ count_column.markdown(
     if total
     else "No items match."
 )
-rows = ui.filtered(queries.explorer_page, hits, page, cached=hits is None)
+rows = ui.filtered(queries.explorer_page, hits, page)
 st.dataframe(
     rows,
     hide_index=True,

@@ -15,7 +15,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl import fts
 from etl.extract import iter_documents
 from etl.load import LoadedLetter, create_schema, insert_letters
 from etl.parse import parse_text
@@ -50,7 +49,6 @@ def build_database(path: Path, letters: list[LoadedLetter]) -> None:
     create_schema(con)
     insert_letters(con, letters[: len(letters) // 2], PARSER_VERSION, run_id=1)
     insert_letters(con, letters[len(letters) // 2 :], PARSER_VERSION, run_id=2)
-    fts.create_index(con)
     runs = [
         (1, datetime(2026, 1, 5, 9, 0), datetime(2026, 1, 5, 9, 2), "ok", len(letters) // 2),
         (2, datetime(2026, 2, 1, 8, 30), datetime(2026, 2, 1, 8, 31), "ok", len(letters) - len(letters) // 2),

@@ -98,8 +98,13 @@ def test_working_set_agrees_with_the_decisions_view(fixture_db: Path, reference)
         "subcategory::VARCHAR, treatment_key, upheld, reviewer_source::VARCHAR, claims_source::VARCHAR"
     )
     mine = db.cursor().execute(
-        f"""SELECT {columns}, nullif(decision::VARCHAR, 'unknown'), specialties, states, gender::VARCHAR,
-                   reviewer_sources FROM dash_items ORDER BY item_id"""
+        f"""SELECT {columns}, nullif(decision::VARCHAR, 'unknown'), sp.value_list, st.value_list,
+                   gender::VARCHAR, so.value_list
+            FROM dash_items
+            JOIN dash_specialty_sets sp ON sp.set_no = specialty_set
+            JOIN dash_state_sets st ON st.set_no = state_set
+            JOIN dash_source_sets so ON so.set_no = source_set
+            ORDER BY item_id"""
     )
     theirs = reference.execute(
         f"""SELECT {columns}, decision, reviewer_specialties, reviewer_states,
