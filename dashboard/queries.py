@@ -13,6 +13,7 @@ Counting conventions (shown in the pages' captions):
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import fields
 from typing import Literal
@@ -148,23 +149,35 @@ def flagged(flag: str) -> str:
 def with_rates(
     frame: pl.DataFrame, k: str = "upheld", n: str = "n", name: str = "uphold_rate"
 ) -> pl.DataFrame:
-    """Add `name`, `name_low`, `name_high`: k/n and its 95% Wilson score interval (null when n = 0)."""
-    z2 = settings.Z_95**2
-    trials = pl.col(n).cast(pl.Float64)
-    share = pl.col(k) / trials
-    centre = (share + z2 / (2 * trials)) / (1 + z2 / trials)
-    half = settings.Z_95 * (share * (1 - share) / trials + z2 / (4 * trials**2)).sqrt() / (1 + z2 / trials)
-    valid = pl.col(n) > 0
-    return frame.with_columns(
-        pl.when(valid).then(share).alias(name),
-        pl.when(valid).then(centre - half).alias(f"{name}_low"),
-        pl.when(valid).then(centre + half).alias(f"{name}_high"),
+    """Add `name`, `name_low`, `name_high`: k/n and its 95% Wilson score interval (null when n = 0).
+
+    Plain arithmetic per row: the frames are small (one row per group), where a polars
+    expression costs more to set up than to run."""
+    z, z2 = settings.Z_95, settings.Z_95**2
+    share, low, high = [], [], []
+    for successes, trials in zip(frame[k].to_list(), frame[n].to_list(), strict=True):
+        if not trials:
+            share.append(None), low.append(None), high.append(None)
+            continue
+        rate = successes / trials
+        centre = (rate + z2 / (2 * trials)) / (1 + z2 / trials)
+        half = z * math.sqrt(rate * (1 - rate) / trials + z2 / (4 * trials**2)) / (1 + z2 / trials)
+        share.append(rate), low.append(centre - half), high.append(centre + half)
+    return frame.hstack(
+        [
+            pl.Series(name, share, dtype=pl.Float64),
+            pl.Series(f"{name}_low", low, dtype=pl.Float64),
+            pl.Series(f"{name}_high", high, dtype=pl.Float64),
+        ]
     )
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: Params) -> pl.DataFrame:
     """The result with the working set's ENUM columns as plain text."""
-    return con.execute(sql, params).pl().with_columns(pl.col(pl.Categorical, pl.Enum).cast(pl.String))
+    frame = con.execute(sql, params).pl()
+    if any(isinstance(dtype, (pl.Categorical, pl.Enum)) for dtype in frame.dtypes):
+        frame = frame.with_columns(pl.col(pl.Categorical, pl.Enum).cast(pl.String))
+    return frame
 
 
 # Sidebar ---------------------------------------------------------------------------------------
