@@ -11,11 +11,14 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import shutil
 import signal
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -28,7 +31,7 @@ from etl.load import LETTER_TABLES, SCHEMA_VERSION, create_schema, load_parts
 from etl.parse import PARSER_VERSION
 from etl.progress import Progress
 from etl.sources import SourceFile, walk
-from etl.staging import Chunk, ManifestRow, stage_files, stage_texts
+from etl.staging import Chunk, ManifestRow, reader_died, stage_files, stage_texts
 
 CHUNK_FILES = 500
 # DuckDB spills to disk beyond this: with the workers, a refresh stays under 1.5 GB on any corpus
@@ -208,6 +211,16 @@ def _compare(
     )
 
 
+@dataclass
+class _Window:
+    """A window of files handed to the workers, and the pool generation it was handed to."""
+
+    folder: Path
+    tasks: list[tuple[Chunk, list[SourceFile]]]
+    results: Iterator[list[ManifestRow]]
+    generation: int
+
+
 def _load(
     con: duckdb.DuckDBPyConnection,
     pool: _Workers,
@@ -222,7 +235,7 @@ def _load(
     progress = Progress("refresh: files", work.height, err)
     chunk_size = _chunk_size(work.height, pool.workers)
     window = min(max(work.height // 4, WINDOW_FILES[0]), WINDOW_FILES[1])
-    staged: tuple[Path, Iterator[list[ManifestRow]]] | None = None
+    staged: _Window | None = None
     chunks = 0
     for window_no, offset in enumerate(range(0, work.height, window)):
         files = [SourceFile(*row) for row in work.slice(offset, window).iter_rows()]
@@ -232,29 +245,61 @@ def _load(
             for n, start in enumerate(range(0, len(files), chunk_size))
         ]
         chunks += len(tasks)
-        started = (folder, pool.map(stage_files, tasks))
+        started = _Window(folder, tasks, pool.map(stage_files, tasks), pool.generation)
         if staged is not None:
-            _store(con, *staged, run_id, counts, progress)
+            _store(con, staged.folder, _manifest(pool, staged, progress), run_id, counts)
             _fault_point("mid-load")
         staged = started
     if staged is not None:
-        _store(con, *staged, run_id, counts, progress)
+        _store(con, staged.folder, _manifest(pool, staged, progress), run_id, counts)
     progress.finish()
 
 
+def _manifest(pool: _Workers, window: _Window, progress: Progress) -> list[ManifestRow]:
+    """The window's manifest rows once its workers are done. If a worker process died (a file
+    crashed its reader), the window is staged again one file at a time, so that only the file
+    that kills its reader is rejected, and the run goes on."""
+    if window.generation != pool.generation:  # handed to a pool that has died since
+        shutil.rmtree(window.folder, ignore_errors=True)
+        window.results, window.generation = pool.map(stage_files, window.tasks), pool.generation
+    manifest: list[ManifestRow] = []
+    counted = 0
+    try:
+        for rows in window.results:
+            manifest += rows
+            counted += _advance(progress, rows)
+        return manifest
+    except BrokenProcessPool:
+        pool.restart()
+    shutil.rmtree(window.folder, ignore_errors=True)
+    manifest = []
+    for chunk, files in window.tasks:
+        for part, source in enumerate(files):
+            try:
+                rows = pool.run(stage_files, (replace(chunk, part=part), [source]))
+            except BrokenProcessPool:
+                pool.restart()
+                rows = [reader_died(source)]
+            manifest += rows
+            if counted > 0:
+                counted -= _advance(progress, rows, quiet=True)
+            else:
+                _advance(progress, rows)
+    return manifest
+
+
+def _advance(progress: Progress, rows: list[ManifestRow], quiet: bool = False) -> int:
+    """Files (not zip members) among the rows; shown on the progress line unless `quiet`."""
+    files = sum(1 for row in rows if "!" not in row.path)
+    if not quiet:
+        progress.advance(files)
+    return files
+
+
 def _store(
-    con: duckdb.DuckDBPyConnection,
-    folder: Path,
-    results: Iterator[list[ManifestRow]],
-    run_id: int,
-    counts: Counts,
-    progress: Progress,
+    con: duckdb.DuckDBPyConnection, folder: Path, manifest: list[ManifestRow], run_id: int, counts: Counts
 ) -> None:
     """Record one window's files in the manifest and load the letters its workers staged."""
-    manifest: list[ManifestRow] = []
-    for rows in results:
-        manifest += rows
-        progress.advance(sum(1 for row in rows if "!" not in row.path))
     if not manifest:
         return
     rows = pl.DataFrame(manifest, schema=_MANIFEST_SCHEMA, orient="row")
@@ -400,23 +445,39 @@ def _quiet_collector() -> None:
 
 class _Workers:
     """Worker processes for staging (none when workers == 1); results keep input order. They
-    start on entry, so their imports run while the main process walks the sources."""
+    start on entry, so their imports run while the main process walks the sources. A pool whose
+    worker died is replaced (`restart`); `generation` counts the replacements."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self.pool = None
+        self.pool: ProcessPoolExecutor | None = None
+        self.generation = 0
 
     def __enter__(self) -> _Workers:
         if self.workers > 1:
-            self.pool = multiprocessing.get_context("spawn").Pool(self.workers, initializer=_quiet_collector)
+            self._start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def _start(self) -> None:
+        self.pool = ProcessPoolExecutor(
+            self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_collector
+        )
+
+    def restart(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self._start()
+            self.generation += 1
 
     def map(self, function, items: list) -> Iterator:
         if self.pool is None or len(items) < 2:
             return map(function, items)
-        return self.pool.imap(function, items)
+        return self.pool.map(function, items)
+
+    def run(self, function, item):
+        """One task, waited for (raises BrokenProcessPool if its worker dies)."""
+        return function(item) if self.pool is None else self.pool.submit(function, item).result()

@@ -8,6 +8,7 @@ is small: one manifest row per file (for `files` and `rejects`).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -31,16 +32,19 @@ class ManifestRow(NamedTuple):
 
 @dataclass(frozen=True)
 class Chunk:
-    """One task: `number` orders chunks, so duplicates resolve to the first file's copy."""
+    """One task: `number` orders chunks, so duplicates resolve to the first file's copy; `part`
+    tells apart the tasks of one chunk when its files are staged one by one."""
 
     number: int
     parts: str
     parser_version: str
     run_id: int
+    part: int = 0
 
 
 def stage_files(task: tuple[Chunk, list[SourceFile]]) -> list[ManifestRow]:
     chunk, files = task
+    _crash_test(files)
     outcomes = [outcome for source in files for outcome in read_source(source)]
     _write_parts(chunk, outcomes)
     return [_manifest(outcome) for outcome in outcomes]
@@ -73,8 +77,25 @@ def _write_parts(chunk: Chunk, outcomes: list[Outcome], synthetic: dict[str, boo
             folder = Path(chunk.parts) / table
             folder.mkdir(parents=True, exist_ok=True)
             frame.with_columns(pl.lit(chunk.number, pl.Int32).alias(COPY_COLUMN)).write_parquet(
-                folder / f"{chunk.number:09d}.parquet", compression="uncompressed", statistics=False
+                folder / f"{chunk.number:09d}-{chunk.part:06d}.parquet",
+                compression="uncompressed",
+                statistics=False,
             )
+
+
+def reader_died(source: SourceFile) -> ManifestRow:
+    """The manifest row of a file whose reading killed the worker process (a crash in the PDF
+    library, or the system out of memory)."""
+    reason = "reader crashed: the process reading this file died (corrupt file or out of memory)"
+    return ManifestRow(source.path, source.root, source.size, source.mtime_ns, None, None, "rejected", reason)
+
+
+def _crash_test(files: list[SourceFile]) -> None:
+    """Tests make a worker die on one file (IMR_ETL_FAULT=crash-reading:<name>), as a PDF that
+    crashes the PDF library would."""
+    fault = os.environ.get("IMR_ETL_FAULT", "")
+    if fault.startswith("crash-reading:") and any(fault.split(":", 1)[1] in f.path for f in files):
+        os._exit(70)
 
 
 def _manifest(outcome: Outcome) -> ManifestRow:

@@ -329,3 +329,23 @@ def test_readers_keep_answering_during_a_refresh(tmp_path):
     assert errors == []
     assert set(seen) <= {before, before + added} and seen[0] == before
     assert one(db, "SELECT count(*) FROM decisions") == before + added
+
+
+def test_a_file_that_kills_its_reader_is_rejected_and_the_run_goes_on(corpus):
+    letters, db, items = corpus
+    shutil.copy(letters / "synthetic-00002.txt", letters / "synthetic-deadly.txt")
+    run_ = cli(
+        "--source",
+        str(letters),
+        "--db",
+        str(db),
+        "--workers",
+        "2",
+        env={"IMR_ETL_FAULT": "crash-reading:synthetic-deadly"},
+    )
+    out, _ = run_.communicate(timeout=300)
+    assert run_.returncode == EXIT_REJECTS, out
+    assert f"rejected: {letters / 'synthetic-deadly.txt'}: reader crashed" in out
+    assert "31 files seen, 31 new" in out and "1 rejected" in out
+    assert one(db, "SELECT count(*) FROM decisions") == items
+    assert one(db, "SELECT count(*) FROM rejects WHERE reason LIKE 'reader crashed%'") == 1
