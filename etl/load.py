@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.rows import COPY_COLUMN, LETTER_TABLES, LoadedLetter, letter_frames
+from etl.rows import COPY_COLUMN, DOC_KEY_SQL, LETTER_TABLES, LoadedLetter, letter_frames
 
 SCHEMA_VERSION = "2"
 
@@ -126,6 +126,13 @@ def insert_letters(
     return frames["letters"].height, frames["items"].height
 
 
+def delete_orphans(con: duckdb.DuckDBPyConnection) -> None:
+    """Remove the rows of letters no longer in `letters` from every table under it."""
+    for table in LETTER_TABLES[1:]:
+        column, key = ("doc_key", DOC_KEY_SQL) if table == "item_terms" else ("doc_id", "doc_id")
+        con.execute(f"DELETE FROM {table} WHERE {column} NOT IN (SELECT {key} FROM letters)")
+
+
 def load_parts(con: duckdb.DuckDBPyConnection, parts: Path) -> tuple[int, int]:
     """Bulk-insert the letters staged as Parquet under `parts` (etl/staging.py) that the database
     does not hold yet — of a letter staged twice, the first chunk's copy — then delete the parts.
@@ -136,7 +143,7 @@ def load_parts(con: duckdb.DuckDBPyConnection, parts: Path) -> tuple[int, int]:
         return 0, 0
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _chosen AS "
-        f"SELECT doc_id, ('0x' || doc_id)::UBIGINT AS doc_key, min({COPY_COLUMN}) AS {COPY_COLUMN} "
+        f"SELECT doc_id, {DOC_KEY_SQL} AS doc_key, min({COPY_COLUMN}) AS {COPY_COLUMN} "
         "FROM read_parquet(?) WHERE doc_id NOT IN (SELECT doc_id FROM letters) GROUP BY doc_id",
         [files["letters"]],
     )

@@ -27,17 +27,16 @@ import duckdb
 import polars as pl
 
 from etl import publish
-from etl.load import LETTER_TABLES, SCHEMA_VERSION, create_schema, load_parts
+from etl.load import LETTER_TABLES, SCHEMA_VERSION, create_schema, delete_orphans, load_parts
 from etl.parse import PARSER_VERSION
 from etl.progress import Progress
 from etl.sources import SourceFile, walk
-from etl.staging import Chunk, ManifestRow, reader_died, stage_files, stage_texts
+from etl.staging import FAULT_ENV, Chunk, ManifestRow, reader_died, stage_files, stage_texts
 
 CHUNK_FILES = 500
 # DuckDB spills to disk beyond this: with the workers, a refresh stays under 1.5 GB on any corpus
 DUCKDB_MEMORY = "512MB"
 WINDOW_FILES = (1_000, 20_000)  # files staged per window: a quarter of the work, within these bounds
-FAULT_ENV = "IMR_ETL_FAULT"
 EXIT_OK, EXIT_REJECTS, EXIT_FATAL, EXIT_LOCKED = 0, 1, 2, 3
 
 
@@ -131,10 +130,7 @@ def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextI
         con, "DELETE FROM letters WHERE doc_id NOT IN (SELECT doc_id FROM files WHERE doc_id IS NOT NULL)"
     )
     if orphans:
-        for table in LETTER_TABLES[1:]:
-            key = "('0x' || doc_id)::UBIGINT" if table == "item_terms" else "doc_id"
-            column = "doc_key" if table == "item_terms" else "doc_id"
-            con.execute(f"DELETE FROM {table} WHERE {column} NOT IN (SELECT {key} FROM letters)")
+        delete_orphans(con)
     _record_run(con, run_id, started, roots, full, counts, time.monotonic() - clock)
     _fault_point("before-publish")
     publish.publish(database, con)

@@ -116,8 +116,11 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
     return frames
 
 
+DOC_KEY_SQL = "('0x' || doc_id)::UBIGINT"  # doc_key computed in SQL from a `doc_id` column
+
+
 def doc_key(doc_id: str) -> int:
-    """The letter's id as a number (`('0x' || doc_id)::UBIGINT` in SQL): compact in `item_terms`."""
+    """The letter's id as a number (DOC_KEY_SQL in SQL): compact in `item_terms`."""
     return int(doc_id, 16)
 
 

@@ -18,6 +18,8 @@ import polars as pl
 from etl.rows import COPY_COLUMN, LoadedLetter, letter_frames
 from etl.sources import Outcome, SourceFile, parse_outcome, read_source
 
+FAULT_ENV = "IMR_ETL_FAULT"  # crash tests name where a refresh (or a worker) dies
+
 
 class ManifestRow(NamedTuple):
     path: str
@@ -93,7 +95,7 @@ def reader_died(source: SourceFile) -> ManifestRow:
 def _crash_test(files: list[SourceFile]) -> None:
     """Tests make a worker die on one file (IMR_ETL_FAULT=crash-reading:<name>), as a PDF that
     crashes the PDF library would."""
-    fault = os.environ.get("IMR_ETL_FAULT", "")
+    fault = os.environ.get(FAULT_ENV, "")
     if fault.startswith("crash-reading:") and any(fault.split(":", 1)[1] in f.path for f in files):
         os._exit(70)
 
