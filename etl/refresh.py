@@ -2,7 +2,7 @@
 
 Flow: lock → copy the live database aside → (re-derive every letter if the parser changed) →
 walk the sources and compare with the `files` manifest → read, extract and parse new and changed
-files in worker processes → load in batches → mark missing files → rebuild the text index →
+files in worker processes → load in windows → mark missing files →
 record the run → checkpoint and swap the copy in (see `etl/publish.py`).
 """
 
@@ -34,8 +34,17 @@ from etl.sources import SourceFile, walk
 from etl.staging import FAULT_ENV, Chunk, ManifestRow, reader_died, stage_files, stage_texts
 
 CHUNK_FILES = 500
-# DuckDB spills to disk beyond this: with the workers, a refresh stays under 1.5 GB on any corpus
-DUCKDB_MEMORY = "512MB"
+DUCKDB_SETTINGS = {
+    # DuckDB spills to disk beyond this: with the workers, a refresh stays under 1.5 GB on any corpus
+    "memory_limit": "512MB",
+    # Checkpoints are chosen by `_write_out`; one statement's rows alone rarely trigger one.
+    "checkpoint_threshold": "1GB",
+    # The worker processes keep every core busy; a second DuckDB thread would only compete.
+    "threads": 1,
+    # Row order in a table carries no meaning here.
+    "preserve_insertion_order": False,
+}
+UNWRITTEN_BYTES = 256 * 2**20  # loaded rows held in memory before a checkpoint writes them out
 WINDOW_FILES = (1_000, 20_000)  # files staged per window: a quarter of the work, within these bounds
 EXIT_OK, EXIT_REJECTS, EXIT_FATAL, EXIT_LOCKED = 0, 1, 2, 3
 
@@ -101,16 +110,7 @@ def refresh(
 def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextIO) -> tuple[Counts, float]:
     started, clock = datetime.now(), time.monotonic()
     same_schema = _has_current_schema(database)
-    con = duckdb.connect(
-        str(publish.start_build(database, fresh=not same_schema)),
-        # Row order in a table carries no meaning here; not keeping it lets inserts run in parallel.
-        config={
-            "memory_limit": DUCKDB_MEMORY,
-            "preserve_insertion_order": False,
-            "checkpoint_threshold": "256MB",
-        },
-    )
-    con.execute("SET enable_progress_bar = false")
+    con = _open_build(publish.start_build(database, fresh=not same_schema))
     create_schema(con)
     run_id = _scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM etl_runs")
     counts = Counts()
@@ -136,6 +136,18 @@ def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextI
     publish.publish(database, con)
     _fault_point("after-publish")
     return counts, time.monotonic() - clock
+
+
+def _open_build(building: Path) -> duckdb.DuckDBPyConnection:
+    """The connection a refresh writes through. The build copy is thrown away if the run dies
+    (`publish.discard`), so it keeps no write-ahead log: committed rows are written to the file
+    once, at a checkpoint, instead of to the log first and to the file again."""
+    con = duckdb.connect(config=DUCKDB_SETTINGS)
+    con.execute("SET enable_progress_bar = false")
+    quoted = str(building).replace("'", "''")
+    con.execute(f"ATTACH '{quoted}' AS build (RECOVERY_MODE no_wal_writes)")
+    con.execute("USE build")
+    return con
 
 
 def _has_current_schema(database: Path) -> bool:
@@ -230,11 +242,11 @@ def _load(
     bulk-loads window n, so neither waits and at most two windows of parts exist on disk."""
     progress = Progress("refresh: files", work.height, err)
     chunk_size = _chunk_size(work.height, pool.workers)
-    window = min(max(work.height // 4, WINDOW_FILES[0]), WINDOW_FILES[1])
     staged: _Window | None = None
-    chunks = 0
-    for window_no, offset in enumerate(range(0, work.height, window)):
-        files = [SourceFile(*row) for row in work.slice(offset, window).iter_rows()]
+    chunks = unwritten = 0
+    windows = _windows(work.height)
+    for window_no, (offset, length) in enumerate(windows):
+        files = [SourceFile(*row) for row in work.slice(offset, length).iter_rows()]
         folder = parts / f"window-{window_no:06d}"
         tasks = [
             (Chunk(chunks + n, str(folder), PARSER_VERSION, run_id), files[start : start + chunk_size])
@@ -243,12 +255,35 @@ def _load(
         chunks += len(tasks)
         started = _Window(folder, tasks, pool.map(stage_files, tasks), pool.generation)
         if staged is not None:
-            _store(con, staged.folder, _manifest(pool, staged, progress), run_id, counts)
+            unwritten += _store(con, staged.folder, _manifest(pool, staged, progress), run_id, counts)
+            unwritten = _write_out(con, unwritten, before_last_window=window_no == len(windows) - 1)
             _fault_point("mid-load")
         staged = started
     if staged is not None:
         _store(con, staged.folder, _manifest(pool, staged, progress), run_id, counts)
     progress.finish()
+
+
+def _windows(total: int) -> list[tuple[int, int]]:
+    """(offset, files) of each window: a quarter of the work within WINDOW_FILES, the last
+    window's files split in two, so that little is left to load once the workers are done."""
+    size = min(max(total // 4, WINDOW_FILES[0]), WINDOW_FILES[1])
+    windows = [(offset, min(size, total - offset)) for offset in range(0, total, size)]
+    if windows and windows[-1][1] > 1:
+        offset, files = windows.pop()
+        windows += [(offset, files // 2), (offset + files // 2, files - files // 2)]
+    return windows
+
+
+def _write_out(con: duckdb.DuckDBPyConnection, unwritten: int, before_last_window: bool = False) -> int:
+    """Checkpoint (write loaded rows from memory to the file) once `unwritten` bytes of parts are
+    loaded, and before the last window, so that it runs while the workers still parse. Returns
+    the bytes still unwritten. Each checkpoint rewrites the tables' last, partly filled row
+    groups: fewer are cheaper."""
+    if unwritten > UNWRITTEN_BYTES or (before_last_window and unwritten):
+        con.execute("CHECKPOINT")
+        return 0
+    return unwritten
 
 
 def _manifest(pool: _Workers, window: _Window, progress: Progress) -> list[ManifestRow]:
@@ -294,10 +329,11 @@ def _advance(progress: Progress, rows: list[ManifestRow], quiet: bool = False) -
 
 def _store(
     con: duckdb.DuckDBPyConnection, folder: Path, manifest: list[ManifestRow], run_id: int, counts: Counts
-) -> None:
-    """Record one window's files in the manifest and load the letters its workers staged."""
+) -> int:
+    """Record one window's files in the manifest and load the letters its workers staged;
+    returns the bytes of parts loaded."""
     if not manifest:
-        return
+        return 0
     rows = pl.DataFrame(manifest, schema=_MANIFEST_SCHEMA, orient="row")
     con.register("_rows", rows)
     con.register("_archives", rows.filter(pl.col("status") == "archive").select("path"))
@@ -322,9 +358,15 @@ def _store(
     rejected = [(row.path, row.error or "") for row in manifest if row.status == "rejected"]
     counts.rejected += len(rejected)
     counts.rejected_paths += rejected
+    staged_bytes = _parts_bytes(folder)
     letters, items = load_parts(con, folder)
     counts.letters += letters
     counts.items += items
+    return staged_bytes
+
+
+def _parts_bytes(folder: Path) -> int:
+    return sum(part.stat().st_size for part in folder.glob("*/*.parquet"))
 
 
 _MANIFEST_SCHEMA = {
@@ -348,12 +390,13 @@ def _rederive(con: duckdb.DuckDBPyConnection, pool: _Workers, run_id: int, parts
     progress = Progress("refresh: re-deriving letters", total, err)
     chunk_size = _chunk_size(total, pool.workers)
     reader = con.cursor()
+    reader.execute("USE build")  # a cursor starts in the connection's default database
     stream = reader.execute(
         "SELECT t.doc_id, t.text, l.synthetic "
         "FROM letter_texts_previous t JOIN letters_previous l USING (doc_id)"
     ).to_arrow_reader(WINDOW_FILES[1])
     renamed: dict[str, str] = {}
-    chunks = 0
+    chunks = unwritten = 0
     for window_no, batch in enumerate(stream):
         columns = (batch.column(name).to_pylist() for name in ("doc_id", "text", "synthetic"))
         letters = list(zip(*columns, strict=True))
@@ -366,7 +409,9 @@ def _rederive(con: duckdb.DuckDBPyConnection, pool: _Workers, run_id: int, parts
         for pairs in pool.map(stage_texts, tasks):
             renamed.update((old, new) for old, new in pairs if new is not None and new != old)
             progress.advance(len(pairs))
+        staged_bytes = _parts_bytes(folder)
         load_parts(con, folder)
+        unwritten = _write_out(con, unwritten + staged_bytes)
     reader.close()
     progress.finish()
     if renamed:
@@ -439,6 +484,9 @@ def _quiet_collector() -> None:
     gc.set_threshold(50_000, 20, 20)
 
 
+_POLARS_THREADS = "POLARS_MAX_THREADS"
+
+
 class _Workers:
     """Worker processes for staging (none when workers == 1); results keep input order. They
     start on entry, so their imports run while the main process walks the sources. A pool whose
@@ -459,9 +507,21 @@ class _Workers:
             self.pool.shutdown(wait=False, cancel_futures=True)
 
     def _start(self) -> None:
+        """Spawn every worker now, with one polars thread each: a worker's frames are small, and
+        the workers already keep every core busy."""
         self.pool = ProcessPoolExecutor(
             self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_collector
         )
+        previous = os.environ.get(_POLARS_THREADS)
+        os.environ[_POLARS_THREADS] = "1"
+        try:
+            for _ in range(self.workers):  # a process is spawned per task until the pool is full
+                self.pool.submit(os.getpid)
+        finally:
+            if previous is None:
+                del os.environ[_POLARS_THREADS]
+            else:
+                os.environ[_POLARS_THREADS] = previous
 
     def restart(self) -> None:
         if self.pool is not None:

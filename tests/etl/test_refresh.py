@@ -222,6 +222,42 @@ def test_parallel_workers_give_the_same_database(corpus, tmp_path):
     assert query(db, sql) == query(single, sql)
 
 
+@pytest.mark.parametrize("total", [0, 1, 7, 999, 1_000, 4_001, 100_000, 2_000_003])
+def test_windows_cover_every_file_once_and_end_with_half_a_window(total):
+    windows = refresh_module._windows(total)
+    covered = [index for offset, files in windows for index in range(offset, offset + files)]
+    assert covered == list(range(total))
+    assert all(files > 0 for _, files in windows)
+    full = min(max(total // 4, refresh_module.WINDOW_FILES[0]), refresh_module.WINDOW_FILES[1])
+    if total > 1:
+        assert windows[-1][1] <= (full + 1) // 2
+
+
+def test_small_windows_and_frequent_checkpoints_give_the_same_database(corpus, tmp_path, monkeypatch):
+    letters, db, _items = corpus
+    run([letters], db)
+    monkeypatch.setattr(refresh_module, "WINDOW_FILES", (4, 4))
+    monkeypatch.setattr(refresh_module, "UNWRITTEN_BYTES", 1)
+    still_unwritten = []
+    original = refresh_module._write_out
+
+    def write_out(*args, **kwargs):
+        still_unwritten.append(original(*args, **kwargs))
+        return still_unwritten[-1]
+
+    monkeypatch.setattr(refresh_module, "_write_out", write_out)
+    windowed = tmp_path / "windowed.duckdb"
+    run([letters], windowed, workers=2)
+    assert still_unwritten == [0] * (len(refresh_module._windows(30)) - 1)  # a checkpoint after each
+    for sql in (
+        "SELECT * EXCLUDE (loaded_run) FROM letters ORDER BY doc_id",
+        "SELECT * FROM decisions ORDER BY item_id",
+        "SELECT * FROM item_terms ORDER BY ALL",
+        "SELECT path, sha256, doc_id, status FROM files ORDER BY path",
+    ):
+        assert query(windowed, sql) == query(db, sql)
+
+
 def test_usage_errors(tmp_path):
     with pytest.raises(UsageError, match="no such source"):
         refresh([str(tmp_path / "nope")], tmp_path / "imr.duckdb")
