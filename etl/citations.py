@@ -77,42 +77,39 @@ class _Piece:
 def parse_guidelines(paragraph: str) -> list[Citation]:
     """Citations of one guideline paragraph; boilerplate without a guideline gives none.
 
-    Letters repeat the same guideline sentences endlessly, so results are cached by text
-    (each call gets its own copies)."""
+    Letters repeat the same guideline sentences endlessly (in ever new combinations), so
+    results are cached by paragraph and by sentence; each call gets its own copies."""
     return [
         Citation(**{**citation, "pages": list(citation["pages"])})
-        for citation in _parse_flat(" ".join(paragraph.split()))
+        for citation in _paragraph_citations(" ".join(paragraph.split()))
     ]
 
 
 @lru_cache(maxsize=8192)
-def _parse_flat(flat: str) -> tuple[Citation, ...]:
-    return tuple(_parse(flat))
-
-
-def _parse(flat: str) -> list[Citation]:
+def _paragraph_citations(flat: str) -> tuple[Citation, ...]:
     if _DECISION_BASED_ON.search(flat):
-        return [
+        return tuple(
             citation
             for chunk in _DECISION_BASED_ON.split(flat)[1:]
             if chunk.strip()
             for citation in _sentence_citations(chunk.strip())
-        ]
+        )
     if _NOT_CITED.search(flat) or _OUTSIDE_MTUS.search(flat):
-        return []
-    return [_prose_citation(match) for match in _PROSE_SENTENCE.finditer(flat)]
+        return ()
+    return tuple(_prose_citation(match) for match in _PROSE_SENTENCE.finditer(flat))
 
 
-def _sentence_citations(sentence: str) -> list[Citation]:
+@lru_cache(maxsize=8192)
+def _sentence_citations(sentence: str) -> tuple[Citation, ...]:
     if sentence.startswith("MTUS"):
         parts = [p.strip() for p in _mtus_split().split(sentence) if p.strip()]
-        return [_citation(_Piece(part, _MTUS_PREFIX.sub("", part)), "MTUS") for part in parts]
+        return tuple(_citation(_Piece(part, _MTUS_PREFIX.sub("", part)), "MTUS") for part in parts)
     source = _non_mtus_source(sentence)
-    return [
+    return tuple(
         _citation(piece, source)
         for part in _sentence_split().split(sentence)
         for piece in _chapters(part.strip(), source)
-    ]
+    )
 
 
 def _prose_citation(match: re.Match[str]) -> Citation:
