@@ -41,9 +41,10 @@ _HEADER_LABELS = {
     "application_received": r"Application\s+Received",
 }
 _HEADER_TOKENS = re.compile(
-    "|".join(f"(?P<{key}>(?:{label})\\s*:)" for key, label in _HEADER_LABELS.items())
+    r"(?=[ADHCU\d])(?:"  # every token starts with one of these: skips other positions at once
+    + "|".join(f"(?P<{key}>(?:{label})\\s*:)" for key, label in _HEADER_LABELS.items())
     + f"|(?P<date>{DATE})"
-    + r"|(?P<stop>HOW THE IMR|DOCUMENTS REVIEWED|CLINICAL CASE SUMMARY|DEAR\b|Dear\b)",
+    + r"|(?P<stop>HOW THE IMR|DOCUMENTS REVIEWED|CLINICAL CASE SUMMARY|DEAR\b|Dear\b))",
 )
 _HEADER_ENDS = ("HOW THE IMR", "DOCUMENTS REVIEWED", "CLINICAL CASE SUMMARY", "DEAR ", "Dear ")
 _CASE_NUMBER = re.compile(r"\bCM\d{2}-\d{5,8}\b")
@@ -138,8 +139,12 @@ def read_header(text: str, limit: int = 2500) -> Header:
     """Header dates, read label by label; a date goes to the oldest label still waiting for one,
     which keeps values right when the PDF put them a line after their labels."""
     flat = text[:limit].replace("\n", " ")
-    ends = [at for stop in _HEADER_ENDS if (at := flat.find(stop)) != -1]
-    head = text[: min(ends, default=limit)]
+    end = limit
+    for stop in _HEADER_ENDS:  # each search stops where the earliest heading found so far starts
+        at = flat.find(stop, 0, end + len(stop))
+        if at != -1:
+            end = min(end, at)
+    head = text[:end]
     dates: dict[str, str | None] = dict.fromkeys(_HEADER_LABELS)
     waiting: list[str] = []
     for token in _HEADER_TOKENS.finditer(head):
