@@ -112,10 +112,11 @@ def classify(treatment: str) -> Classification | None:
     return _pharmaceutical(text, drugs, treatment)
 
 
+@lru_cache(maxsize=65536)
 def treatment_key(treatment: str) -> str:
     """The treatment with strengths, quantities, dates and "Retrospective" folded away, so that
     "Norco 10/325mg #120" and "Norco 10/325 #60" count as one row: a drug's name as written, any
-    other treatment's words in lower case."""
+    other treatment's words in lower case (cached, like `classify`)."""
     classification = classify(treatment)
     if classification is not None and classification.drug_name:
         return classification.drug_name

@@ -8,6 +8,7 @@ A search matches an item when every searched word is a word of its treatment or 
 from __future__ import annotations
 
 import re
+from functools import cache
 from zlib import crc32
 
 from etl import rules
@@ -25,23 +26,27 @@ def term_hash(term: str) -> int:
     return crc32(term.encode())
 
 
-class _KnownHashes(dict[str, int]):
-    """Hashes of the words met so far: most words of a letter were met in earlier letters."""
-
-    LIMIT = 200_000  # words; then start again, so memory stays bounded on any corpus
-
-    def __missing__(self, term: str) -> int:
-        if len(self) >= self.LIMIT:
-            self.clear()
-        value = self[term] = term_hash(term)
-        return value
+# ASCII bytes → the same byte lower-cased if it is a letter or digit, else a space: for ASCII
+# text, `bytes.translate` + `split` gives the words of `_WORD` several times faster than a regex.
+_ASCII_WORDS = bytes(
+    byte + 32 if 65 <= byte <= 90 else byte if 48 <= byte <= 57 or 97 <= byte <= 122 else 32
+    for byte in range(256)
+)
 
 
-_known = _KnownHashes()
+@cache
+def _stopword_bytes() -> frozenset[bytes]:
+    return frozenset(word.encode() for word in rules.search_stopwords())
 
 
 def item_hashes(treatment: str | None, rationale: str | None) -> list[int]:
-    return list(map(_known.__getitem__, terms(f"{treatment or ''} {rationale or ''}")))
+    """The term hashes of one item (computed in the refresh workers, for every item)."""
+    text = f"{treatment or ''} {rationale or ''}"
+    if not text.isascii():
+        return [term_hash(term) for term in terms(text)]
+    words = set(text.encode().translate(_ASCII_WORDS).split())
+    words -= _stopword_bytes()
+    return [crc32(word) for word in words if len(word) > 1]
 
 
 def query_hashes(search: str) -> list[int]:

@@ -34,3 +34,13 @@ def test_item_hashes_are_distinct_unsigned_32_bit_values(text):
     hashes = item_hashes(text, text)
     assert len(hashes) == len(set(hashes))
     assert all(0 <= value < 2**32 for value in hashes)
+
+
+@given(
+    st.text(alphabet=st.characters(codec="ascii")) | st.text(),
+    st.none() | st.text(alphabet=st.characters(codec="ascii")) | st.text(),
+)
+def test_indexed_hashes_are_the_hashes_of_the_terms_a_search_would_use(treatment, rationale):
+    """The byte-level tokeniser used for ASCII items agrees with `terms`, which searches use."""
+    expected = {term_hash(term) for term in terms(f"{treatment} {rationale or ''}")}
+    assert sorted(item_hashes(treatment, rationale)) == sorted(expected)
