@@ -35,8 +35,10 @@ _ASCII_WORDS = bytes(
 
 
 @cache
-def _stopword_bytes() -> frozenset[bytes]:
-    return frozenset(word.encode() for word in rules.search_stopwords())
+def _unindexed_bytes() -> frozenset[bytes]:
+    """Stopwords and one-character words, as the byte strings `item_hashes` meets them."""
+    single = {bytes([byte]) for byte in set(_ASCII_WORDS) - {32}}
+    return frozenset(word.encode() for word in rules.search_stopwords()) | single
 
 
 def item_hashes(treatment: str | None, rationale: str | None) -> list[int]:
@@ -45,8 +47,7 @@ def item_hashes(treatment: str | None, rationale: str | None) -> list[int]:
     if not text.isascii():
         return [term_hash(term) for term in terms(text)]
     words = set(text.encode().translate(_ASCII_WORDS).split())
-    words -= _stopword_bytes()
-    return [crc32(word) for word in words if len(word) > 1]
+    return list(map(crc32, words - _unindexed_bytes()))
 
 
 def query_hashes(search: str) -> list[int]:

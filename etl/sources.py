@@ -85,7 +85,8 @@ def read_source(source: SourceFile) -> list[Outcome]:
     if source.size > MAX_BYTES:
         return [_rejected(source, f"oversized: {source.size / 1e6:.0f} MB (limit {MAX_BYTES // 2**20} MB)")]
     try:
-        data = Path(source.path).read_bytes()
+        with open(source.path, "rb") as handle:
+            data = handle.read()
     except OSError as err:
         return [_rejected(source, f"unreadable: {err.strerror or err}")]
     digest = hashlib.sha256(data).hexdigest()

@@ -1,11 +1,14 @@
 import io
+import re
 import zipfile
 
 import pypdfium2 as pdfium
 import pytest
 from fpdf import FPDF
+from hypothesis import given
+from hypothesis import strategies as st
 
-from etl.extract import MAX_BYTES, bytes_to_text, documents_from_bytes, iter_documents
+from etl.extract import MAX_BYTES, _binary_characters, bytes_to_text, documents_from_bytes, iter_documents
 from tests.conftest import REAL_LETTERS, needs_shared
 
 
@@ -96,3 +99,8 @@ def test_real_encrypted_pdfs_open():
 @pytest.mark.parametrize("data", [b"\x00\x01\x02", b"PK\x05\x06" + b"\x00" * 18])
 def test_odd_bytes_do_not_raise(data):
     assert list(documents_from_bytes(data, "odd.zip"))
+
+
+@given(st.text(alphabet=st.characters(codec="ascii")) | st.text())
+def test_binary_characters_are_counted_alike_for_ascii_and_other_text(sample):
+    assert _binary_characters(sample) == len(re.findall("[\x00-\x08\x0b\x0e-\x1f\ufffd]", sample))
