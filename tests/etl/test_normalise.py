@@ -1,5 +1,8 @@
 import random
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from etl.normalise import normalise
 from etl.synth.noise import NOISE_KINDS, add_noise
 
@@ -57,3 +60,20 @@ def test_line_end_hyphenation_is_joined_but_real_hyphens_stay():
 
 def test_windows_line_ends():
     assert normalise("a\r\nb\rc") == "a\nb\nc"
+
+
+def test_runs_of_spaces_and_tabs_become_one_space():
+    assert normalise("a  b \t c   \n\t  d\u00a0 e  ") == "a b c\nd e"
+
+
+NOISE = ["  ", "\t", "\r\n", "\r", "\f", "\v", "\n", " \n ", "-\n", "\u00a0", "\u00ad", "\u2019", "\ufb01"]
+NOISE += ["\nPage 2 of 3\n", "\n- 2 -\n", "\nCM16-0123456\n", "follow-\nup", "follow-up", "medi-\ncally"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(NOISE), st.text(max_size=12)), max_size=30).map("".join))
+def test_output_has_no_blank_lines_padding_double_spaces_or_controls(text):
+    clean = normalise(text)
+    assert "  " not in clean
+    assert not any(c in clean for c in "\r\f\v\t\u00a0\u00ad\u2019\ufb01")
+    assert clean == "" or all(line and line == line.strip(" ") for line in clean.split("\n"))
