@@ -389,17 +389,17 @@ def _rederive(con: duckdb.DuckDBPyConnection, pool: _Workers, run_id: int, parts
     total = _scalar(con, "SELECT count(*) FROM letters_previous")
     progress = Progress("refresh: re-deriving letters", total, err)
     chunk_size = _chunk_size(total, pool.workers)
-    reader = con.cursor()
-    reader.execute("USE build")  # a cursor starts in the connection's default database
-    stream = reader.execute(
-        "SELECT t.doc_id, t.text, l.synthetic "
-        "FROM letter_texts_previous t JOIN letters_previous l USING (doc_id)"
-    ).to_arrow_reader(WINDOW_FILES[1])
     renamed: dict[str, str] = {}
     chunks = unwritten = 0
-    for window_no, batch in enumerate(stream):
-        columns = (batch.column(name).to_pylist() for name in ("doc_id", "text", "synthetic"))
-        letters = list(zip(*columns, strict=True))
+    rows = _scalar(con, "SELECT coalesce(max(rowid) + 1, 0) FROM letter_texts_previous")
+    # One query per window, finished before the window is loaded: a checkpoint cannot run while
+    # a query is still streaming stored letters.
+    for window_no, first in enumerate(range(0, rows, WINDOW_FILES[1])):
+        letters = con.execute(
+            "SELECT t.doc_id, t.text, l.synthetic FROM letter_texts_previous t "
+            "JOIN letters_previous l USING (doc_id) WHERE t.rowid >= ? AND t.rowid < ?",
+            [first, first + WINDOW_FILES[1]],
+        ).fetchall()
         folder = parts / f"rederive-{window_no:06d}"
         tasks = [
             (Chunk(chunks + n, str(folder), PARSER_VERSION, run_id), letters[start : start + chunk_size])
@@ -412,7 +412,6 @@ def _rederive(con: duckdb.DuckDBPyConnection, pool: _Workers, run_id: int, parts
         staged_bytes = _parts_bytes(folder)
         load_parts(con, folder)
         unwritten = _write_out(con, unwritten + staged_bytes)
-    reader.close()
     progress.finish()
     if renamed:
         con.register("_renamed", pl.DataFrame({"old": list(renamed), "new": list(renamed.values())}))

@@ -189,9 +189,13 @@ def test_bad_files_go_to_rejects_and_are_retried_when_they_change(corpus):
     assert one(db, "SELECT count(*) FROM letters") == 31
 
 
-def test_new_parser_version_rederives_from_stored_text(corpus, monkeypatch):
+@pytest.mark.parametrize("windows", ["one", "several, each written out"])
+def test_new_parser_version_rederives_from_stored_text(corpus, monkeypatch, windows):
     letters, db, items = corpus
     run([letters], db)
+    if windows != "one":
+        monkeypatch.setattr(refresh_module, "WINDOW_FILES", (4, 8))
+        monkeypatch.setattr(refresh_module, "UNWRITTEN_BYTES", 1)
     empty = letters.parent / "empty-source"
     empty.mkdir()
     monkeypatch.setattr(refresh_module, "PARSER_VERSION", "next-version")
