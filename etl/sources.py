@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from etl.extract import LETTER_SUFFIXES, MAX_BYTES, documents_from_bytes
 from etl.parse import NotALetter, parse_text
@@ -19,8 +20,9 @@ from etl.records import Letter
 SYNTHETIC_PREFIX = "synthetic-"
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(NamedTuple):
+    """One file of a source, as the walk found it (a tuple: millions are made and pickled)."""
+
     path: str
     root: str
     size: int
