@@ -80,7 +80,7 @@ def parse_guidelines(paragraph: str) -> list[Citation]:
     Letters repeat the same guideline sentences endlessly (in ever new combinations), so
     results are cached by paragraph and by sentence; each call gets its own copies."""
     return [
-        Citation(**{**citation, "pages": list(citation["pages"])})
+        {**citation, "pages": list(citation["pages"])}  # a Citation, with its own page list
         for citation in _paragraph_citations(" ".join(paragraph.split()))
     ]
 

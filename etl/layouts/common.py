@@ -7,10 +7,9 @@ None (or an empty list) and the caller records a warning.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from etl import rules
 
@@ -83,8 +82,9 @@ _SUBSPECIALTY = re.compile(r",?\s*(?:and\s+)?(?:has a |with a )?sub-?specialty (
 _LIST_SEPARATORS = re.compile(r"\s*(?:,|;|/|\band\b|&(?=\s*[A-Z][a-z]+\s*$))\s*")
 
 
-@dataclass(frozen=True)
-class Label:
+class Label(NamedTuple):
+    """Where a label phrase occurs (a tuple: a letter has dozens)."""
+
     kind: str
     start: int
     end: int
