@@ -63,6 +63,7 @@ _GENDERS = {
     "lady": "female",
 }
 _INJURY_DATE = re.compile(
+    r"(?=[ica])"  # where one of the words can start: other positions are skipped at once
     rf"(?:injury|injured|claim|accident)\b[^.]{{0,40}}?\b(?:on|of|from|dated)\s+({DATE}|{NAMED_DATE})",
     re.IGNORECASE,
 )
