@@ -39,11 +39,17 @@ _HEADER_LABELS = {
     "ur_denial_date": r"UR\s+Denial\s+Date",
     "application_received": r"Application\s+Received",
 }
+_HEADER_STOPS = r"HOW THE IMR|DOCUMENTS REVIEWED|CLINICAL CASE SUMMARY|DEAR\b|Dear\b"
+# The first characters any header token can start with (a date starts with a digit): the regex
+# engine skips every other position at once.
+_HEADER_TOKEN_STARTS = "".join(
+    sorted({word[0] for words in (*_HEADER_LABELS.values(), _HEADER_STOPS) for word in words.split("|")})
+)
 _HEADER_TOKENS = re.compile(
-    r"(?=[ADHCU\d])(?:"  # every token starts with one of these: skips other positions at once
+    rf"(?=[{_HEADER_TOKEN_STARTS}\d])(?:"
     + "|".join(f"(?P<{key}>(?:{label})\\s*:)" for key, label in _HEADER_LABELS.items())
     + f"|(?P<date>{DATE})"
-    + r"|(?P<stop>HOW THE IMR|DOCUMENTS REVIEWED|CLINICAL CASE SUMMARY|DEAR\b|Dear\b))",
+    + f"|(?P<stop>{_HEADER_STOPS}))",
 )
 _HEADER_ENDS = ("HOW THE IMR", "DOCUMENTS REVIEWED", "CLINICAL CASE SUMMARY", "DEAR ", "Dear ")
 _CASE_NUMBER = re.compile(r"\bCM\d{2}-\d{5,8}\b")
