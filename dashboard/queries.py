@@ -510,8 +510,11 @@ def letter(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
 
 
 def letter_items(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
+    """The letter's items with how each was classified (rule, topic, fuzzy or none, and what
+    matched), so an analyst can audit a category and fix the rule file behind it."""
     _, _, first, last, _ = _letter_rows(con, doc_id)
-    sql = f"""SELECT item_no, treatment, decision, category, subcategory, doc_id FROM {FILE}.items
+    sql = f"""SELECT item_no, treatment, decision, category, subcategory,
+                    classified_by, classified_match AS matched, doc_id FROM {FILE}.items
              WHERE rowid BETWEEN ? AND ? ORDER BY item_no"""
     return _frame(con, sql, [first, last]).filter(pl.col("doc_id") == doc_id).drop("doc_id")
 

@@ -1,9 +1,18 @@
-"""Treatment text → DWC category and subcategory, driven by the rule files in `etl/rules/`.
+"""Treatment request (and the guideline topics its item cites) → DWC category and subcategory,
+driven by the rule files in `etl/rules/`.
 
-One Aho-Corasick pass finds every keyword and drug name in the treatment; the match with the
-highest priority wins (drug names rank above generic words such as "unit" or "injection" and
-below specific procedures such as "epidural"). Strengths, quantities and dates never match a
-keyword, so "Norco 10/325mg #120" and "Norco 10/325 #60" classify alike.
+Evidence, strongest first; every result says which kind decided (`method`) and what matched:
+- rule: keywords, drug names and word endings found in the treatment (treatments.csv, drugs.csv,
+  word-endings.csv) by one Aho-Corasick pass; the match with the highest priority wins (drug
+  names rank above generic words such as "unit" or "injection" and below specific procedures
+  such as "epidural"). Strengths, quantities and dates never match a keyword, so "Norco
+  10/325mg #120" and "Norco 10/325 #60" classify alike.
+- topic: the guideline sections the item cites (topics.csv), a closed vocabulary of a few
+  hundred topics ("Opioids, criteria for use", "Physical medicine"); it decides when the
+  treatment's words match nothing or only a generic word (priority below `WEAK_PRIORITY`).
+- fuzzy: a misspelt drug name ("Neurotin").
+- rule again, last: a strength or dosage form ("10mg", "oral suspension") marks an unnamed drug.
+- none: Other, nothing matched.
 """
 
 from __future__ import annotations
@@ -18,6 +27,9 @@ from rapidfuzz import fuzz, process
 from etl import rules
 
 DRUG_PRIORITY = 55
+# Rule matches below this priority are generic words ("unit", "evaluation", "program"): a cited
+# guideline topic says more about the request than they do.
+WEAK_PRIORITY = 40
 FUZZY_DRUG_SCORE = 88
 _TOPICAL_FORM = re.compile(
     r"\b(?:cream|creams|gel|gels|patch|patches|pad|ointment|lotion|topical|liniment|roll-on|rub|foam)\b|\d%",
@@ -29,14 +41,33 @@ _SPINAL_LEVEL = re.compile(
 )
 _COMPOUNDED = re.compile(r"\b(?:compound|compounded|cream base|transdermal)\b")
 _WORD = re.compile(r"[a-z][a-z-]{4,}")
+_LETTERS = re.compile(r"[a-z]{5,}")
+# A strength or a dosage form: the request is a drug even when its name is in no table.
+_DOSAGE = re.compile(
+    r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|meq|iu)\b|\b\d+(?:\.\d+)?\s*%|"
+    r"\b(?:tablets?|tabs|capsules?|caps|softgels?|oral suspension|oral solution|suspension|syrup|"
+    r"elixir|lozenges?|suppositor(?:y|ies)|ointment|cream|lotion|gel|nasal spray|eye drops|"
+    r"sublingual|extended[- ]release|delayed[- ]release|orally|by mouth|po|bid|tid|qid|qhs|prn)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
 class Classification:
     category: str
     subcategory: str | None
+    method: str = "rule"
+    matched: str | None = None
     drug: str | None = None
     drug_name: str | None = None
+
+    @property
+    def classified_by(self) -> dict[str, str | None]:
+        """The contract's `classified_by`: how the category was chosen, and what matched."""
+        return {"method": self.method, "matched": self.matched}
+
+
+UNCLASSIFIED = Classification("Other", None, "none", None)
 
 
 _DOSE = re.compile(
@@ -56,6 +87,7 @@ class _Match:
     category: str
     subcategory: str | None
     drug: rules.Drug | None
+    matched: str
 
 
 @cache
@@ -69,6 +101,21 @@ def _automaton() -> ahocorasick.Automaton:
     return automaton
 
 
+@cache
+def _topic_automaton() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for rule in rules.topic_rules():
+        automaton.add_word(rule.keyword, [*_entries(automaton, rule.keyword), ("rule", rule)])
+    automaton.make_automaton()
+    return automaton
+
+
+@cache
+def _endings() -> tuple[tuple[str, ...], tuple[rules.WordEnding, ...]]:
+    table = rules.word_endings()
+    return tuple(rule.ending for rule in table), table
+
+
 def _entries(automaton: ahocorasick.Automaton, key: str) -> list:
     return list(automaton.get(key)) if automaton.exists(key) else []
 
@@ -77,9 +124,9 @@ def _is_boundary(text: str, index: int) -> bool:
     return index < 0 or index >= len(text) or not text[index].isalnum()
 
 
-def _matches(text: str) -> list[_Match]:
+def _matches(text: str, automaton: ahocorasick.Automaton) -> list[_Match]:
     found: list[_Match] = []
-    for end, entries in _automaton().iter(text):
+    for end, entries in automaton.iter(text):
         for kind, entry in entries:
             key = entry.keyword if kind == "rule" else entry.name
             start = end - len(key) + 1
@@ -89,27 +136,85 @@ def _matches(text: str) -> list[_Match]:
             if not prefix and not _is_boundary(text, end + 1):
                 continue
             if kind == "rule":
-                found.append(_Match(start, end, entry.priority, entry.category, entry.subcategory, None))
+                found.append(
+                    _Match(start, end, entry.priority, entry.category, entry.subcategory, None, key)
+                )
             else:
-                found.append(_Match(start, end, DRUG_PRIORITY, "Pharmaceuticals", entry.group, entry))
+                found.append(_Match(start, end, DRUG_PRIORITY, "Pharmaceuticals", entry.group, entry, key))
+    return found
+
+
+def _ending_matches(text: str) -> list[_Match]:
+    """Words no table names, known by their ending ("fasciectomy", "esomeprazole")."""
+    endings, table = _endings()
+    found: list[_Match] = []
+    for word in _LETTERS.finditer(text):
+        written = word.group()
+        if not written.endswith(endings):
+            continue
+        rule = next(r for r in table if written.endswith(r.ending))
+        if written not in rule.exceptions and len(written) > len(rule.ending) + 1:
+            matched = f"{written} (-{rule.ending})"
+            found.append(
+                _Match(word.start(), word.end() - 1, rule.priority, rule.category, rule.subcategory, None, matched)
+            )
     return found
 
 
 @lru_cache(maxsize=65536)
 def classify(treatment: str) -> Classification | None:
-    """The category of a treatment, or None when no rule recognises it (cached: archives repeat
-    the same requests, "Norco 10/325mg #120", many thousand times)."""
+    """The category of a treatment from its own words, or None when nothing recognises it
+    (cached: archives repeat the same requests, "Norco 10/325mg #120", many thousand times)."""
+    from_words = _from_words(treatment)
+    if from_words is not None:
+        return from_words[0]
+    return _fuzzy_drug(treatment.lower()) or _unnamed_drug(treatment)
+
+
+@lru_cache(maxsize=65536)
+def classify_item(treatment: str, topics: tuple[str, ...] = ()) -> Classification:
+    """The category of a disputed item: its treatment's words, else the guideline topics it
+    cites (sections and books, reviewer's first), else a misspelt or unnamed drug, else Other."""
+    from_words = _from_words(treatment)
+    if from_words is not None and from_words[1] >= WEAK_PRIORITY:
+        return from_words[0]
+    return (
+        _from_topics(topics)
+        or (from_words and from_words[0])
+        or _fuzzy_drug(treatment.lower())
+        or _unnamed_drug(treatment)
+        or UNCLASSIFIED
+    )
+
+
+def _from_words(treatment: str) -> tuple[Classification, int] | None:
+    """The best rule match in the treatment's words, with its priority."""
     text = treatment.lower()
-    matches = _matches(text)
+    matches = _matches(text, _automaton()) + _ending_matches(text)
     if not matches:
-        return _fuzzy_drug(text)
+        return None
     best = max(matches, key=lambda m: (m.priority, m.end - m.start, -m.start))
     if best.drug is None:
-        if best.subcategory == "Non-arthroscopic Surgery" and _SPINAL_LEVEL.search(treatment):
-            return Classification("Surgery", "Spine")
-        return Classification(best.category, best.subcategory)
+        subcategory = best.subcategory
+        if subcategory == "Non-arthroscopic Surgery" and _SPINAL_LEVEL.search(treatment):
+            subcategory = "Spine"
+        return Classification(best.category, subcategory, "rule", best.matched), best.priority
     drugs = sorted((m for m in matches if m.drug is not None), key=lambda m: (m.start, m.start - m.end))
-    return _pharmaceutical(text, drugs, treatment)
+    return _pharmaceutical(text, drugs, treatment), best.priority
+
+
+def _from_topics(topics: tuple[str, ...]) -> Classification | None:
+    """The best-ranked topic rule over the cited sections; the first citation wins a tie."""
+    best: tuple[int, int, str, _Match] | None = None
+    for order, topic in enumerate(topics):
+        for match in _matches(topic.lower(), _topic_automaton()):
+            key = (match.priority, -order)
+            if best is None or key > best[:2]:
+                best = (match.priority, -order, topic, match)
+    if best is None:
+        return None
+    match = best[3]
+    return Classification(match.category, match.subcategory, "topic", best[2])
 
 
 @lru_cache(maxsize=65536)
@@ -128,15 +233,16 @@ def _pharmaceutical(text: str, drug_matches: list[_Match], treatment: str) -> Cl
     first = drug_matches[0].drug
     assert first is not None
     name = _drug_name(treatment, drug_matches[0])
+    matched = drug_matches[0].matched
     groups = {m.drug.group for m in drug_matches if m.drug is not None}
     if "Topical Compounds" in groups:
-        return Classification("Pharmaceuticals", "Topical Compounds", first.generic, name)
+        return Classification("Pharmaceuticals", "Topical Compounds", "rule", matched, first.generic, name)
     if first.group not in _KEEPS_GROUP_AS_PATCH and _TOPICAL_FORM.search(text):
         distinct = {m.drug.generic for m in drug_matches if m.drug is not None}
         compounded = len(distinct) > 1 or _COMPOUNDED.search(text) is not None
         group = "Topical Compounds" if compounded else "Topical Analgesics"
-        return Classification("Pharmaceuticals", group, first.generic, name)
-    return Classification("Pharmaceuticals", first.group, first.generic, name)
+        return Classification("Pharmaceuticals", group, "rule", matched, first.generic, name)
+    return Classification("Pharmaceuticals", first.group, "rule", matched, first.generic, name)
 
 
 def _drug_name(treatment: str, match: _Match) -> str:
@@ -152,5 +258,21 @@ def _fuzzy_drug(text: str) -> Classification | None:
         hit = process.extractOne(word, names.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_DRUG_SCORE)
         if hit:
             drug = names[hit[0]]
-            return Classification("Pharmaceuticals", drug.group, drug.generic, hit[0].capitalize())
+            return Classification(
+                "Pharmaceuticals", drug.group, "fuzzy", hit[0], drug.generic, hit[0].capitalize()
+            )
     return None
+
+
+def _unnamed_drug(treatment: str) -> Classification | None:
+    """A strength or dosage form with a name no table knows: a drug of an unknown group (a
+    topical one when its form says so)."""
+    dosage = _DOSAGE.search(treatment)
+    if dosage is None:
+        return None
+    text = treatment.lower()
+    if _TOPICAL_FORM.search(text):
+        group = "Topical Compounds" if _COMPOUNDED.search(text) or "/" in text else "Topical Analgesics"
+    else:
+        group = "Other"
+    return Classification("Pharmaceuticals", group, "rule", f"dosage: {dosage.group().strip()}")

@@ -11,7 +11,13 @@ from pathlib import Path
 from etl.extract import iter_documents
 from etl.parse import NotALetter, parse_text
 
-DEFAULT_TRUTH = [Path("tests/fixtures")]
+# The labelled sets `eval` reports by default, each with what its figure means.
+FIXTURES = Path("tests/fixtures")
+DEFAULT_SETS = (
+    ("fixtures: the rules were written against these", [FIXTURES / "real", FIXTURES / "letters"]),
+    ("blind dev: never seen before its first score, then used to fix rules", [FIXTURES / "blind" / "dev"]),
+    ("blind holdout: never seen by the rule writer", [FIXTURES / "blind" / "holdout"]),
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         nargs="*",
         type=Path,
         metavar="TRUTH",
-        help="truth files, truth.jsonl or folders (default: tests/fixtures)",
+        help="truth files, truth.jsonl or folders (default: each labelled set under tests/fixtures)",
     )
     evaluate.add_argument("--show", type=int, default=20, help="mismatches to list")
 
@@ -56,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "parse":
         return run_parse(args.paths)
     if args.command == "eval":
-        return run_eval(args.truth or DEFAULT_TRUTH, args.show)
+        return run_eval(args.truth, args.show)
     if args.command == "refresh":
         return run_refresh(args)
     return run_synth(args)
@@ -99,11 +105,15 @@ def run_parse(paths: list[str]) -> int:
 def run_eval(truth: list[Path], show: int) -> int:
     from etl.evaluate import evaluate
 
-    missing = [str(p) for p in truth if not p.exists()]
+    sets = [(None, truth)] if truth else [(name, paths) for name, paths in DEFAULT_SETS]
+    missing = [str(p) for _, paths in sets for p in paths if not p.exists()]
     if missing:
         print(f"no such truth file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    print(evaluate(truth).render(show))
+    for name, paths in sets:
+        if name:
+            print(f"## {name}\n")
+        print(evaluate(paths).render(show) + "\n")
     return 0
 
 

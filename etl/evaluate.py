@@ -16,6 +16,7 @@ from pathlib import Path
 
 from etl.extract import iter_documents
 from etl.parse import NotALetter, parse_text
+from etl.records import CATEGORIES
 
 LETTER_FIELDS = (
     "format",
@@ -41,6 +42,20 @@ ITEM_FIELDS = (
     "claims_guidelines",
     "rationale",
 )
+# Finer views of the guideline lists (already counted whole above), as an outside tester reads
+# them: the sections an item cites on each side, and the sources the reviewer relied on.
+GUIDELINE_DETAILS = {
+    "claims_sections": ("claims_guidelines", "section"),
+    "reviewer_sections": ("reviewer_guidelines", "section"),
+    "reviewer_sources": ("reviewer_guidelines", "source"),
+}
+MISSING = "(no item)"
+_SHORT = {
+    "Pharmaceuticals": "Pharm", "Diagnostic Testing": "Diag", "Rehabilitation": "Rehab",
+    "DMEPOS": "DME", "Injections": "Inj", "Surgery": "Surg", "Evaluation & Management": "E&M",
+    "Behavioral & Mental Health": "Behav", "Programs": "Prog", "Home Health": "Home",
+    "Transportation": "Transp",
+}
 
 
 @dataclass
@@ -49,6 +64,8 @@ class Report:
     right: Counter[str] = field(default_factory=Counter)
     total: Counter[str] = field(default_factory=Counter)
     mismatches: list[str] = field(default_factory=list)
+    details: Counter[tuple[str, bool]] = field(default_factory=Counter)
+    categories: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def add(self, name: str, ok: bool, where: str, expected: object, got: object) -> None:
         self.total[name] += 1
@@ -56,6 +73,21 @@ class Report:
             self.right[name] += 1
         else:
             self.mismatches.append(f"{where} {name}: expected {expected!r}, got {got!r}")
+
+    def detail_accuracy(self, name: str) -> float:
+        total = self.details[name, True] + self.details[name, False]
+        return self.details[name, True] / total if total else 1.0
+
+    def category_scores(self) -> dict[str, tuple[float, float, int]]:
+        """Per category: precision, recall and the number of true items."""
+        scores = {}
+        for category in CATEGORIES:
+            truly = sum(n for (want, _), n in self.categories.items() if want == category)
+            called = sum(n for (_, got), n in self.categories.items() if got == category)
+            hits = self.categories[category, category]
+            if truly or called:
+                scores[category] = (hits / called if called else 0.0, hits / truly if truly else 0.0, truly)
+        return scores
 
     def accuracy(self, name: str | None = None) -> float:
         if name is None:
@@ -74,10 +106,34 @@ class Report:
             f"| **all fields** | {sum(self.right.values())} | {sum(self.total.values())} "
             f"| {self.accuracy():.2%} |"
         )
+        lines += ["", "| guideline detail (per item) | right | total | accuracy |", "|---|---|---|---|"]
+        for name in GUIDELINE_DETAILS:
+            right, wrong = self.details[name, True], self.details[name, False]
+            if right + wrong:
+                lines.append(f"| {name} | {right} | {right + wrong} | {self.detail_accuracy(name):.2%} |")
+        lines += self._render_categories()
         if self.mismatches:
             lines += ["", f"mismatches ({len(self.mismatches)}, first {show}):"]
             lines += [f"- {m[:300]}" for m in self.mismatches[:show]]
         return "\n".join(lines)
+
+
+    def _render_categories(self) -> list[str]:
+        scores = self.category_scores()
+        if not scores:
+            return []
+        lines = ["", "| category | items | precision | recall |", "|---|---|---|---|"]
+        lines += [f"| {c} | {n} | {p:.1%} | {r:.1%} |" for c, (p, r, n) in scores.items()]
+        called = sorted({got for _, got in self.categories} - set(scores), key=str)
+        columns = [c for c in CATEGORIES if c in scores] + called
+        short = {c: _SHORT.get(c, c) for c in columns}
+        lines += ["", "confusion (rows: truth, columns: parser)", ""]
+        lines.append("| truth \\ parser | " + " | ".join(short[c] for c in columns) + " |")
+        lines.append("|---" * (len(columns) + 1) + "|")
+        for want in scores:
+            cells = [str(self.categories[want, got] or ".") for got in columns]
+            lines.append(f"| {want} | " + " | ".join(cells) + " |")
+        return lines
 
 
 def truth_cases(path: Path) -> Iterator[tuple[Path, dict]]:
@@ -121,6 +177,11 @@ def compare(truth: dict, got: dict, where: str, report: Report) -> None:
     report.add("items", len(want_items) == len(got_items), where, len(want_items), len(got_items))
     for index, want in enumerate(want_items):
         have = got_items[index] if index < len(got_items) else {}
+        report.categories[want.get("category"), have.get("category", MISSING)] += 1
+        for name, (side, key) in GUIDELINE_DETAILS.items():
+            wanted = [c.get(key) for c in want.get(side, [])]
+            found = [c.get(key) for c in have.get(side, [])] if have else None
+            report.details[name, wanted == found] += 1
         for name in ITEM_FIELDS:
             report.add(
                 name,

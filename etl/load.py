@@ -30,8 +30,12 @@ CREATE TABLE IF NOT EXISTS items (
     item_id VARCHAR NOT NULL, doc_id VARCHAR NOT NULL, item_no INTEGER NOT NULL, treatment VARCHAR,
     treatment_key VARCHAR,
     original_request VARCHAR, decision VARCHAR, category VARCHAR, subcategory VARCHAR,
-    rationale VARCHAR
+    rationale VARCHAR, classified_by VARCHAR, classified_match VARCHAR
 );
+-- Added after schema 2 was released: a database made before gets them here, empty until the
+-- parser-version change re-derives its letters.
+ALTER TABLE items ADD COLUMN IF NOT EXISTS classified_by VARCHAR;
+ALTER TABLE items ADD COLUMN IF NOT EXISTS classified_match VARCHAR;
 CREATE TABLE IF NOT EXISTS citations (
     doc_id VARCHAR NOT NULL, item_no INTEGER NOT NULL, side VARCHAR NOT NULL, cite_no INTEGER NOT NULL,
     text VARCHAR, source VARCHAR, document VARCHAR, year INTEGER, section VARCHAR, pages VARCHAR[]
@@ -87,7 +91,8 @@ SELECT
          WHEN l.patient_age < 35 THEN '25-34' WHEN l.patient_age < 45 THEN '35-44'
          WHEN l.patient_age < 55 THEN '45-54' WHEN l.patient_age < 65 THEN '55-64' ELSE '65+' END AS age_band,
     l.patient_gender, l.format AS layout, l.priority,
-    i.treatment, i.treatment_key, i.original_request, i.category, i.subcategory, i.decision,
+    i.treatment, i.treatment_key, i.original_request, i.category, i.subcategory,
+    i.classified_by, i.classified_match, i.decision,
     i.decision = 'upheld' AS upheld,
     coalesce(sp.reviewer_specialties, []) AS reviewer_specialties,
     coalesce(st.reviewer_states, []) AS reviewer_states,

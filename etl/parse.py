@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from etl import rules
 from etl.citations import parse_guidelines
-from etl.classify import classify
+from etl.classify import classify_item
 from etl.layouts import detect
 from etl.layouts.base import RawItem
 from etl.layouts.unknown import NotALetter
 from etl.normalise import normalise
-from etl.records import Item, Letter, doc_id
+from etl.records import Citation, Item, Letter, doc_id
 
 MIN_LETTER_CHARACTERS = 200
-PARSER_CODE_VERSION = "2026.11.26"
+PARSER_CODE_VERSION = "2026.12.02"
 # A refresh re-derives every stored letter when this changes: after a parser release, or when an
 # analyst edits a rule file (the fingerprint covers etl/rules/*.csv).
 PARSER_VERSION = f"{PARSER_CODE_VERSION}+rules.{rules.fingerprint()}"
@@ -56,16 +56,27 @@ def parse_text(text: str, source: str) -> Letter:
 
 
 def _item(raw: RawItem, warnings: list[str]) -> Item:
-    classification = classify(raw["treatment"])
-    if classification is None:
+    reviewer = parse_guidelines(raw["reviewer_paragraph"])
+    claims = parse_guidelines(raw["claims_paragraph"])
+    classification = classify_item(raw["treatment"], cited_topics(reviewer + claims))
+    if classification.method == "none":
         warnings.append(f"treatment not classified: {raw['treatment'][:80]!r}")
     return Item(
         treatment=raw["treatment"],
         original_request=raw["original_request"],
         decision=raw["decision"],  # type: ignore[typeddict-item]
-        category=classification.category if classification else "Other",
-        subcategory=classification.subcategory if classification else None,
-        reviewer_guidelines=parse_guidelines(raw["reviewer_paragraph"]),
-        claims_guidelines=parse_guidelines(raw["claims_paragraph"]),
+        category=classification.category,
+        subcategory=classification.subcategory,
+        reviewer_guidelines=reviewer,
+        claims_guidelines=claims,
         rationale=raw["rationale"],
+        classified_by=classification.classified_by,  # type: ignore[typeddict-item]
     )
+
+
+def cited_topics(citations: list[Citation]) -> tuple[str, ...]:
+    """The sections, then the books, an item cites, reviewer's first: the classifier's second
+    signal (a section names a topic; a book such as the Acupuncture guidelines may too)."""
+    sections = [c["section"] for c in citations if c["section"]]
+    documents = [c["document"] for c in citations if c["document"]]
+    return tuple(dict.fromkeys(sections + documents))

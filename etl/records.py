@@ -36,6 +36,11 @@ class Citation(TypedDict):
     pages: list[str]
 
 
+class ClassifiedBy(TypedDict):
+    method: Literal["rule", "topic", "fuzzy", "none"]
+    matched: str | None
+
+
 class Item(TypedDict):
     treatment: str
     original_request: str | None
@@ -45,6 +50,7 @@ class Item(TypedDict):
     reviewer_guidelines: list[Citation]
     claims_guidelines: list[Citation]
     rationale: str | None
+    classified_by: ClassifiedBy
 
 
 class Letter(TypedDict):
@@ -68,6 +74,9 @@ class Letter(TypedDict):
 
 LETTER_KEYS = tuple(Letter.__annotations__)
 ITEM_KEYS = tuple(Item.__annotations__)
+# What a truth label states about an item: `classified_by` is the parser's provenance, not a
+# fact of the letter, so labelled and generated truth leave it out.
+LABELLED_ITEM_KEYS = tuple(key for key in ITEM_KEYS if key != "classified_by")
 CITATION_KEYS = tuple(Citation.__annotations__)
 
 

@@ -77,6 +77,8 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
             terms["term_hash"] += hashes
             terms["doc_key"] += [key] * len(hashes)
             terms["item_no"] += [item_no] * len(hashes)
+            # Generated truth (loaded as is by tests and the dashboard bench) has no provenance.
+            classified_by = item.get("classified_by") or {}
             rows["items"].append(
                 (
                     f"{doc_id}-{item_no}",
@@ -89,6 +91,8 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
                     item["category"],
                     item["subcategory"],
                     item["rationale"],
+                    classified_by.get("method"),
+                    classified_by.get("matched"),
                 )
             )
             for side, citations in (
@@ -162,6 +166,8 @@ _SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "category": pl.String,
         "subcategory": pl.String,
         "rationale": pl.String,
+        "classified_by": pl.String,
+        "classified_match": pl.String,
     },
     "item_terms": {"term_hash": pl.UInt32, "doc_key": pl.UInt64, "item_no": pl.UInt16},
     "citations": {

@@ -25,6 +25,19 @@ class TreatmentRule:
 
 
 @dataclass(frozen=True)
+class WordEnding:
+    """A word ending that names a kind of treatment ("-ectomy": a surgery, "-prazole": a proton
+    pump inhibitor), for the words no keyword or drug name knows; `exceptions` are whole words
+    that end so but are something else ("program" ends in "-gram")."""
+
+    ending: str
+    category: str
+    subcategory: str | None
+    priority: int
+    exceptions: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Drug:
     name: str
     generic: str
@@ -43,18 +56,46 @@ def _rows(name: str) -> list[dict[str, str]]:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
-@cache
-def treatment_rules() -> tuple[TreatmentRule, ...]:
+def _keyword_rules(name: str, column: str) -> tuple[TreatmentRule, ...]:
     return tuple(
         TreatmentRule(
-            keyword=row["keyword"].lower().rstrip("*"),
+            keyword=row[column].lower().rstrip("*"),
             category=row["category"],
             subcategory=row["subcategory"] or None,
             priority=int(row["priority"]),
-            prefix=row["keyword"].endswith("*"),
+            prefix=row[column].endswith("*"),
         )
-        for row in _rows("treatments.csv")
+        for row in _rows(name)
     )
+
+
+@cache
+def treatment_rules() -> tuple[TreatmentRule, ...]:
+    """Keywords of treatment requests ("epidural", "work hardening*")."""
+    return _keyword_rules("treatments.csv", "keyword")
+
+
+@cache
+def topic_rules() -> tuple[TreatmentRule, ...]:
+    """Keywords of the guideline topics an item cites ("Opioids, criteria for use" → Opioids):
+    the second signal, for requests whose own words say too little."""
+    return _keyword_rules("topics.csv", "topic")
+
+
+@cache
+def word_endings() -> tuple[WordEnding, ...]:
+    """Longest ending first, so "-ectomy" is tried before "-tomy"."""
+    rows = [
+        WordEnding(
+            ending=row["ending"].lower(),
+            category=row["category"],
+            subcategory=row["subcategory"] or None,
+            priority=int(row["priority"]),
+            exceptions=frozenset(word.lower() for word in row["exceptions"].split(";") if word),
+        )
+        for row in _rows("word-endings.csv")
+    ]
+    return tuple(sorted(rows, key=lambda rule: -len(rule.ending)))
 
 
 @cache

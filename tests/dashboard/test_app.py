@@ -352,6 +352,21 @@ def test_letter_view_shows_the_text_with_the_item_highlighted(reference) -> None
 
 
 @pytest.mark.usefixtures("imr_db")
+def test_letter_view_shows_how_each_item_was_classified(reference) -> None:
+    at = open_app("letters", {"include_synthetic": False})
+    chosen = at.dataframe[0].value.iloc[0]
+    shown = at.dataframe[-1].value
+    expected = sql_rows(
+        reference,
+        "SELECT item_no, classified_by, classified_match FROM items WHERE doc_id = "
+        f"'{chosen['doc_id']}' ORDER BY item_no",
+    )
+    assert rows(shown[["item_no", "classified_by", "matched"]]) == expected
+    assert {method for _, method, _ in expected} <= {"rule", "topic", "fuzzy", "none"}
+    assert all(matched for _, method, matched in expected if method != "none")
+
+
+@pytest.mark.usefixtures("imr_db")
 def test_exports_hold_every_filtered_row(reference) -> None:
     import io
 

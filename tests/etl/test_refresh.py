@@ -208,6 +208,37 @@ def test_new_parser_version_rederives_from_stored_text(corpus, monkeypatch, wind
     assert_postings_match_items(db)
 
 
+def test_items_keep_how_they_were_classified(corpus):
+    from etl.parse import parse_text
+
+    letters, db, _ = corpus
+    run([letters], db)
+    stored = query(
+        db,
+        "SELECT f.path, i.item_no, i.category, i.classified_by, i.classified_match "
+        "FROM items i JOIN files f USING (doc_id) ORDER BY f.path, i.item_no",
+    )
+    parsed = [
+        (str(path), n, item["category"], item["classified_by"]["method"], item["classified_by"]["matched"])
+        for path in sorted(letters.iterdir())
+        for n, item in enumerate(parse_text(path.read_text(encoding="utf-8"), path.name)["items"], start=1)
+    ]
+    assert stored == parsed
+    assert {method for _, _, _, method, _ in stored} <= {"rule", "topic", "fuzzy", "none"}
+
+
+def test_a_database_made_before_classification_provenance_gets_it_on_rederivation(corpus, monkeypatch):
+    letters, db, items = corpus
+    run([letters], db)
+    with duckdb.connect(str(db)) as con:  # as a release before `classified_by` left it
+        con.execute("ALTER TABLE items DROP COLUMN classified_by")
+        con.execute("ALTER TABLE items DROP COLUMN classified_match")
+        con.execute("UPDATE meta SET value = 'older' WHERE key = 'parser_version'")
+    code, summary = run([letters], db)
+    assert code == EXIT_OK and "30 letters re-derived" in summary
+    assert one(db, "SELECT count(*) FROM decisions WHERE classified_by IS NOT NULL") == items
+
+
 def test_full_rebuild_rereads_everything_and_keeps_run_history(corpus):
     letters, db, items = corpus
     run([letters], db)

@@ -9,7 +9,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from etl.normalise import normalise
-from etl.records import CITATION_KEYS, ITEM_KEYS, LETTER_KEYS, doc_id
+from etl.records import CITATION_KEYS, LABELLED_ITEM_KEYS, LETTER_KEYS, doc_id
 from etl.synth.generate import TRUTH_FILE, generate_letter, write_corpus
 from etl.synth.letter import build
 from etl.synth.noise import add_noise
@@ -33,7 +33,7 @@ def test_truth_lines_have_every_contract_key_and_the_synthetic_mark(corpus):
         assert list(record) == [*LETTER_KEYS, "synthetic"] and record["synthetic"] is True
         assert record["warnings"] == []
         for item in record["items"]:
-            assert tuple(item) == ITEM_KEYS
+            assert tuple(item) == LABELLED_ITEM_KEYS
             for citation in item["claims_guidelines"] + item["reviewer_guidelines"]:
                 assert tuple(citation) == CITATION_KEYS
 
