@@ -136,9 +136,7 @@ def _matches(text: str, automaton: ahocorasick.Automaton) -> list[_Match]:
             if not prefix and not _is_boundary(text, end + 1):
                 continue
             if kind == "rule":
-                found.append(
-                    _Match(start, end, entry.priority, entry.category, entry.subcategory, None, key)
-                )
+                found.append(_Match(start, end, entry.priority, entry.category, entry.subcategory, None, key))
             else:
                 found.append(_Match(start, end, DRUG_PRIORITY, "Pharmaceuticals", entry.group, entry, key))
     return found
@@ -156,7 +154,15 @@ def _ending_matches(text: str) -> list[_Match]:
         if written not in rule.exceptions and len(written) > len(rule.ending) + 1:
             matched = f"{written} (-{rule.ending})"
             found.append(
-                _Match(word.start(), word.end() - 1, rule.priority, rule.category, rule.subcategory, None, matched)
+                _Match(
+                    word.start(),
+                    word.end() - 1,
+                    rule.priority,
+                    rule.category,
+                    rule.subcategory,
+                    None,
+                    matched,
+                )
             )
     return found
 

@@ -51,9 +51,16 @@ GUIDELINE_DETAILS = {
 }
 MISSING = "(no item)"
 _SHORT = {
-    "Pharmaceuticals": "Pharm", "Diagnostic Testing": "Diag", "Rehabilitation": "Rehab",
-    "DMEPOS": "DME", "Injections": "Inj", "Surgery": "Surg", "Evaluation & Management": "E&M",
-    "Behavioral & Mental Health": "Behav", "Programs": "Prog", "Home Health": "Home",
+    "Pharmaceuticals": "Pharm",
+    "Diagnostic Testing": "Diag",
+    "Rehabilitation": "Rehab",
+    "DMEPOS": "DME",
+    "Injections": "Inj",
+    "Surgery": "Surg",
+    "Evaluation & Management": "E&M",
+    "Behavioral & Mental Health": "Behav",
+    "Programs": "Prog",
+    "Home Health": "Home",
     "Transportation": "Transp",
 }
 
@@ -116,7 +123,6 @@ class Report:
             lines += ["", f"mismatches ({len(self.mismatches)}, first {show}):"]
             lines += [f"- {m[:300]}" for m in self.mismatches[:show]]
         return "\n".join(lines)
-
 
     def _render_categories(self) -> list[str]:
         scores = self.category_scores()

@@ -1,6 +1,6 @@
 import pytest
 
-from etl.classify import classify
+from etl.classify import classify, classify_item
 
 
 @pytest.mark.parametrize(
@@ -31,8 +31,16 @@ from etl.classify import classify
         ("EMG/NCV bilateral upper extremities", "Diagnostic Testing", "EMG/NCV/NCS"),
         ("Urine drug screen", "Diagnostic Testing", "Lab & Pathology"),
         ("Functional capacity evaluation", "Diagnostic Testing", "Other Diagnostic Tests"),
-        ("Physical therapy 2x6 lumbar spine", "Rehabilitation", "Physical Therapy/Occupational Therapy (PT/OT)"),
-        ("Post-op physical therapy 2 times a week for 4 weeks", "Rehabilitation", "Physical Therapy/Occupational Therapy (PT/OT)"),
+        (
+            "Physical therapy 2x6 lumbar spine",
+            "Rehabilitation",
+            "Physical Therapy/Occupational Therapy (PT/OT)",
+        ),
+        (
+            "Post-op physical therapy 2 times a week for 4 weeks",
+            "Rehabilitation",
+            "Physical Therapy/Occupational Therapy (PT/OT)",
+        ),
         ("Chiropractic 8 sessions", "Rehabilitation", "Chiropractic"),
         ("Acupuncture x6", "Rehabilitation", "Acupuncture"),
         ("TENS unit rental", "DMEPOS", "Electrical Stimulation"),
@@ -79,3 +87,96 @@ def test_unknown_treatment_is_none():
 def test_keywords_match_whole_words_only():
     # "ct" must not fire inside "contract" nor "pt" inside "optimal".
     assert classify("optimal contract review") is None
+
+
+@pytest.mark.parametrize(
+    ("treatment", "category", "subcategory"),
+    [
+        ("Pre-op labs: CBC, CMP", "Diagnostic Testing", "Lab & Pathology"),
+        ("Pre-operative chest x-ray", "Diagnostic Testing", "X-ray"),
+        ("Pre-op EKG", "Diagnostic Testing", "Other Diagnostic Tests"),
+        ("Pre-op medical clearance with internist", "Evaluation & Management", "Medical Specialties"),
+        ("Post-op Norco 10/325mg #60", "Pharmaceuticals", "Opioids"),
+        ("Post-operative cold therapy unit", "DMEPOS", "DME"),
+        ("Associated surgical service: Pre-op labs", "Surgery", "Adjunct Surgical Services"),
+        ("Physician assistant (PA) surgical assist", "Surgery", "Adjunct Surgical Services"),
+        ("Co-surgeon", "Surgery", "Adjunct Surgical Services"),
+    ],
+)
+def test_pre_op_and_post_op_never_change_a_category(treatment, category, subcategory):
+    result = classify_item(treatment)
+    assert (result.category, result.subcategory) == (category, subcategory)
+
+
+def test_cited_topic_classifies_what_the_words_cannot():
+    result = classify_item("Unspecified request x 1", ("Opioids, criteria for use",))
+    assert (result.category, result.subcategory) == ("Pharmaceuticals", "Opioids")
+    assert result.classified_by == {"method": "topic", "matched": "Opioids, criteria for use"}
+
+
+def test_a_generic_word_yields_to_the_cited_topic():
+    # "program" alone would be a functional restoration programme.
+    result = classify_item("Program 2 x 4", ("Work conditioning, work hardening",))
+    assert (result.category, result.subcategory) == ("Programs", "Work Hardening/Conditioning")
+    assert result.method == "topic"
+
+
+def test_specific_words_outrank_the_cited_topic():
+    # Urine drug tests are cited under the opioid topics; the request says what it is.
+    result = classify_item("Urine drug screen", ("Opioids, steps to avoid misuse/addiction",))
+    assert (result.category, result.subcategory, result.method) == (
+        "Diagnostic Testing",
+        "Lab & Pathology",
+        "rule",
+    )
+    assert result.matched in {"urine drug", "drug screen"}
+
+
+def test_the_reviewers_first_topic_wins_a_tie():
+    result = classify_item("Request", ("Acupuncture", "Massage therapy"))
+    assert result.subcategory == "Acupuncture"
+
+
+@pytest.mark.parametrize(
+    ("treatment", "category", "subcategory", "matched"),
+    [
+        ("Right hand palmar fasciectomy", "Surgery", "Non-arthroscopic Surgery", "fasciectomy (-ectomy)"),
+        (
+            "Bilateral lower extremity venogram",
+            "Diagnostic Testing",
+            "Other Diagnostic Tests",
+            "venogram (-ogram)",
+        ),
+        ("Rabeprazole 20mg #30", "Pharmaceuticals", "Proton Pump Inhibitors", "rabeprazole"),
+        ("Newprazole 30mg", "Pharmaceuticals", "Proton Pump Inhibitors", "newprazole (-prazole)"),
+        ("Telmisartan 40mg", "Pharmaceuticals", "Antihypertensives", "telmisartan (-sartan)"),
+    ],
+)
+def test_word_endings_name_what_no_table_lists(treatment, category, subcategory, matched):
+    result = classify_item(treatment)
+    assert (result.category, result.subcategory, result.matched) == (category, subcategory, matched)
+
+
+def test_program_is_not_a_recorded_study():
+    assert classify_item("Weight loss program").category == "Programs"
+
+
+@pytest.mark.parametrize(
+    ("treatment", "subcategory"),
+    [("Zyxorin 10mg #30", "Other"), ("Brandnew cream 120g", "Topical Analgesics")],
+)
+def test_an_unnamed_drug_is_known_by_its_strength_or_form(treatment, subcategory):
+    result = classify_item(treatment)
+    assert (result.category, result.subcategory, result.method) == ("Pharmaceuticals", subcategory, "rule")
+    assert result.matched.startswith("dosage: ")
+
+
+def test_misspelt_drug_is_fuzzy():
+    result = classify_item("Cyclobenzeprine 7.5mg")
+    assert result.classified_by == {"method": "fuzzy", "matched": "cyclobenzaprine"}
+
+
+def test_nothing_matched_is_other_with_method_none():
+    result = classify_item("Unknown widget 3")
+    assert (result.category, result.subcategory) == ("Other", None)
+    assert result.classified_by == {"method": "none", "matched": None}

@@ -37,3 +37,22 @@ def test_guideline_aliases_have_known_families():
 def test_longest_guideline_alias_comes_first():
     lengths = [len(alias.alias) for alias in rules.guideline_aliases()]
     assert lengths == sorted(lengths, reverse=True)
+
+
+def test_topic_rules_and_word_endings_name_only_known_categories_and_subcategories():
+    vocabulary = rules.categories()
+    for rule in (*rules.topic_rules(), *rules.word_endings()):
+        assert rule.category in vocabulary, rule
+        assert (rule.subcategory is None) == (not vocabulary[rule.category]), rule
+        assert rule.subcategory is None or rule.subcategory in vocabulary[rule.category], rule
+
+
+def test_no_keyword_is_listed_twice():
+    for table in (rules.treatment_rules(), rules.topic_rules()):
+        keywords = [rule.keyword for rule in table]
+        assert len(keywords) == len(set(keywords))
+
+
+def test_longest_word_ending_comes_first():
+    lengths = [len(rule.ending) for rule in rules.word_endings()]
+    assert lengths == sorted(lengths, reverse=True)
