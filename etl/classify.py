@@ -18,6 +18,7 @@ Evidence, strongest first; every result says which kind decided (`method`) and w
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -205,7 +206,7 @@ def _from_words(treatment: str) -> tuple[Classification, int] | None:
         if subcategory == "Non-arthroscopic Surgery" and _SPINAL_LEVEL.search(treatment):
             subcategory = "Spine"
         return Classification(best.category, subcategory, "rule", best.matched), best.priority
-    drugs = sorted((m for m in matches if m.drug is not None), key=lambda m: (m.start, m.start - m.end))
+    drugs = _outermost(m for m in matches if m.drug is not None)
     return _pharmaceutical(text, drugs, treatment), best.priority
 
 
@@ -233,6 +234,17 @@ def treatment_key(treatment: str) -> str:
         return classification.drug_name
     folded = _DOSE.sub(" ", treatment)
     return " ".join(folded.split()).strip(" ,;:-").lower() or treatment.lower()
+
+
+def _outermost(matches: Iterable[_Match]) -> list[_Match]:
+    """Drug matches in text order without those inside a longer one ("terocin" inside "terocin
+    patch" names the same product, not a second ingredient)."""
+    ordered = sorted(matches, key=lambda m: (m.start, m.start - m.end))
+    kept: list[_Match] = []
+    for match in ordered:
+        if not kept or match.start > kept[-1].end:
+            kept.append(match)
+    return kept
 
 
 def _pharmaceutical(text: str, drug_matches: list[_Match], treatment: str) -> Classification:

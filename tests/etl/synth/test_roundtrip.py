@@ -41,6 +41,11 @@ def test_items_and_decisions_parse_back(report):
     assert report.accuracy("treatment") >= 0.98
 
 
+def test_categories_parse_back(report):
+    assert report.accuracy("category") >= 0.99
+    assert report.accuracy("subcategory") >= 0.98
+
+
 def test_header_and_summary_fields_parse_back(report):
     for name in ("case_number", "decision_date", "patient_age", "patient_gender", "reviewer_states"):
         assert report.accuracy(name) >= 0.97, name
