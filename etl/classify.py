@@ -40,6 +40,17 @@ _KEEPS_GROUP_AS_PATCH = {"Opioids", "Opioid Antagonists", "Hormones", "Androgens
 _SPINAL_LEVEL = re.compile(
     r"\b[CTLS]\d{1,2}\s*-\s*[CTLS]?\d{1,2}\b|\b(?:lumbar|cervical|thoracic|spine|spinal)\b", re.I
 )
+# A cream or gel made of a patch drug (tramadol, an opioid) is compounded, not a patch.
+_SPREAD_FORM = re.compile(r"\b(?:cream|creams|gel|gels|ointment|lotion|liniment|roll-on|rub|foam)\b")
+# Where a request's own words end and its context begins ("CT of the spine to assess fusion",
+# "physical therapy following rotator cuff repair"): the words before it name what was asked for.
+_CONTEXT = re.compile(
+    r"\b(?:to (?:assess|evaluate|rule out|check|confirm|monitor|determine|address|treat)|"
+    r"status post|s/p|following|after|prior to|before|in preparation for|due to|secondary to|"
+    r"related to|r/o|rule out|for|versus|vs)\b"
+)
+# A consultation or referral about a surgery is a surgical consult (taxonomy.md's rule of thumb).
+_CONSULT_WORDS = frozenset({"consultation", "consult", "referral", "evaluation", "second opinion", "opinion"})
 _COMPOUNDED = re.compile(r"\b(?:compound|compounded|cream base|transdermal)\b")
 _WORD = re.compile(r"[a-z][a-z-]{4,}")
 _LETTERS = re.compile(r"[a-z]{5,}")
@@ -197,17 +208,29 @@ def classify_item(treatment: str, topics: tuple[str, ...] = ()) -> Classificatio
 def _from_words(treatment: str) -> tuple[Classification, int] | None:
     """The best rule match in the treatment's words, with its priority."""
     text = treatment.lower()
-    matches = _matches(text, _automaton()) + _ending_matches(text)
-    if not matches:
+    every = _matches(text, _automaton()) + _ending_matches(text)
+    if not every:
         return None
+    context = _CONTEXT.search(text)
+    head = [m for m in every if context is None or m.end < context.start()]
+    matches = head or every
     best = max(matches, key=lambda m: (m.priority, m.end - m.start, -m.start))
     if best.drug is None:
-        subcategory = best.subcategory
+        category, subcategory = best.category, best.subcategory
+        if best.matched in _CONSULT_WORDS and any(_is_operation(m) for m in every):
+            category, subcategory = "Surgery", "Surgical Consult"
         if subcategory == "Non-arthroscopic Surgery" and _SPINAL_LEVEL.search(treatment):
             subcategory = "Spine"
-        return Classification(best.category, subcategory, "rule", best.matched), best.priority
+        return Classification(category, subcategory, "rule", best.matched), best.priority
     drugs = _outermost(m for m in matches if m.drug is not None)
     return _pharmaceutical(text, drugs, treatment), best.priority
+
+
+def _is_operation(match: _Match) -> bool:
+    return match.category == "Surgery" and match.subcategory not in {
+        "Adjunct Surgical Services",
+        "Surgical Consult",
+    }
 
 
 def _from_topics(topics: tuple[str, ...]) -> Classification | None:
@@ -255,7 +278,8 @@ def _pharmaceutical(text: str, drug_matches: list[_Match], treatment: str) -> Cl
     groups = {m.drug.group for m in drug_matches if m.drug is not None}
     if "Topical Compounds" in groups:
         return Classification("Pharmaceuticals", "Topical Compounds", "rule", matched, first.generic, name)
-    if first.group not in _KEEPS_GROUP_AS_PATCH and _TOPICAL_FORM.search(text):
+    keeps_group = first.group in _KEEPS_GROUP_AS_PATCH and not _SPREAD_FORM.search(text)
+    if not keeps_group and _TOPICAL_FORM.search(text):
         distinct = {m.drug.generic for m in drug_matches if m.drug is not None}
         compounded = len(distinct) > 1 or _COMPOUNDED.search(text) is not None
         group = "Topical Compounds" if compounded else "Topical Analgesics"

@@ -180,3 +180,39 @@ def test_nothing_matched_is_other_with_method_none():
     result = classify_item("Unknown widget 3")
     assert (result.category, result.subcategory) == ("Other", None)
     assert result.classified_by == {"method": "none", "matched": None}
+
+
+@pytest.mark.parametrize(
+    ("treatment", "category", "subcategory"),
+    [
+        ("CT scan of the lumbar spine to assess the fusion", "Diagnostic Testing", "CT"),
+        (
+            "Physical therapy following rotator cuff repair, 12 visits",
+            "Rehabilitation",
+            "Physical Therapy/Occupational Therapy (PT/OT)",
+        ),
+        ("MRI of the right knee status post arthroscopy", "Diagnostic Testing", "MRI"),
+        ("Request for L4-5 fusion", "Surgery", "Spine"),
+    ],
+)
+def test_the_request_is_named_before_its_context(treatment, category, subcategory):
+    result = classify_item(treatment)
+    assert (result.category, result.subcategory) == (category, subcategory)
+
+
+def test_a_consultation_about_an_operation_is_a_surgical_consult():
+    result = classify_item("Consultation for carpal tunnel release")
+    assert (result.category, result.subcategory) == ("Surgery", "Surgical Consult")
+    assert classify_item("Medical clearance for knee arthroscopy").category == "Evaluation & Management"
+
+
+@pytest.mark.parametrize(
+    ("treatment", "subcategory"),
+    [
+        ("Fentanyl transdermal 50mcg/hr #15 patches", "Opioids"),
+        ("Butrans 10mcg/hr patch #4", "Opioids"),
+        ("Tramadol 10% in transdermal cream 120g", "Topical Compounds"),
+    ],
+)
+def test_a_patch_drug_keeps_its_group_but_a_cream_of_it_is_compounded(treatment, subcategory):
+    assert classify_item(treatment).subcategory == subcategory
