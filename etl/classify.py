@@ -49,6 +49,12 @@ _CONTEXT = re.compile(
     r"status post|s/p|following|after|prior to|before|in preparation for|due to|secondary to|"
     r"related to|r/o|rule out|for|versus|vs)\b"
 )
+# An injection into a joint, or of a corticosteroid, is a joint injection (taxonomy.md: cortisone,
+# viscosupplementation, PRP); a plain drug injection ("Toradol 60mg IM") stays Other Injections.
+_JOINT = re.compile(
+    r"\b(?:shoulders?|knees?|hips?|elbows?|wrists?|ankles?|joints?|glenohumeral|acromioclavicular|"
+    r"subacromial|thumbs?|fingers?|cmc|toes?|trochanteric)\b"
+)
 # A consultation or referral about a surgery is a surgical consult (taxonomy.md's rule of thumb).
 _CONSULT_WORDS = frozenset({"consultation", "consult", "referral", "evaluation", "second opinion", "opinion"})
 _COMPOUNDED = re.compile(r"\b(?:compound|compounded|cream base|transdermal)\b")
@@ -219,6 +225,10 @@ def _from_words(treatment: str) -> tuple[Classification, int] | None:
         category, subcategory = best.category, best.subcategory
         if best.matched in _CONSULT_WORDS and any(_is_operation(m) for m in every):
             category, subcategory = "Surgery", "Surgical Consult"
+        if subcategory == "Other Injections" and best.matched in {"injection", "injections"}:
+            steroid = any(m.drug is not None and m.drug.group == "Adrenal Cortical Steroids" for m in every)
+            if steroid or _JOINT.search(text):
+                subcategory = "Joint Injection"
         if subcategory == "Non-arthroscopic Surgery" and _SPINAL_LEVEL.search(treatment):
             subcategory = "Spine"
         return Classification(category, subcategory, "rule", best.matched), best.priority

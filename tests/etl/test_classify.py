@@ -216,3 +216,18 @@ def test_a_consultation_about_an_operation_is_a_surgical_consult():
 )
 def test_a_patch_drug_keeps_its_group_but_a_cream_of_it_is_compounded(treatment, subcategory):
     assert classify_item(treatment).subcategory == subcategory
+
+
+@pytest.mark.parametrize(
+    ("treatment", "subcategory"),
+    [
+        ("Kenalog 40mg injection to right shoulder", "Joint Injection"),
+        ("Depo-Medrol 80mg injection", "Joint Injection"),
+        ("Injection into the left knee", "Joint Injection"),
+        ("Toradol 60mg IM injection", "Other Injections"),
+        ("Vitamin B12 injection", "Other Injections"),
+    ],
+)
+def test_injections_into_joints_or_of_steroids_are_joint_injections(treatment, subcategory):
+    result = classify_item(treatment)
+    assert (result.category, result.subcategory) == ("Injections", subcategory)
