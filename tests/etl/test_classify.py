@@ -1,5 +1,8 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from etl import rules
 from etl.classify import classify, classify_item
 
 
@@ -231,3 +234,17 @@ def test_a_patch_drug_keeps_its_group_but_a_cream_of_it_is_compounded(treatment,
 def test_injections_into_joints_or_of_steroids_are_joint_injections(treatment, subcategory):
     result = classify_item(treatment)
     assert (result.category, result.subcategory) == ("Injections", subcategory)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    treatment=st.text(max_size=200),
+    topics=st.lists(st.text(max_size=120), max_size=4).map(tuple),
+)
+def test_any_treatment_and_topics_give_a_contract_classification(treatment, topics):
+    result = classify_item(treatment, topics)
+    vocabulary = rules.categories()
+    assert result.category in vocabulary
+    assert result.subcategory is None or result.subcategory in vocabulary[result.category]
+    assert result.method in {"rule", "topic", "fuzzy", "none"}
+    assert (result.matched is None) == (result.method == "none")
