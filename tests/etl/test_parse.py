@@ -138,3 +138,14 @@ def test_real_letters_agree_with_the_published_counts():
 def test_record_serialises_to_json():
     record = parse_file(FIXTURES / "letters" / "fdl2013-three-items.txt")
     assert json.loads(json.dumps(record)) == record
+
+
+@pytest.mark.parametrize(
+    ("name", "layout"), [("fdl2014-item-variant.txt", "fdl-2014"), ("fdl2015-issue-headings.txt", "fdl-2015")]
+)
+def test_a_recognised_layout_without_items_of_its_own_takes_the_generic_items(name, layout):
+    record = parse_file(FIXTURES / "letters" / name)
+    assert record["format"] == layout
+    assert len(record["items"]) == 3
+    assert all(item["decision"] and item["rationale"] for item in record["items"])
+    assert f"no {layout} items found: items read by generic rules" in record["warnings"]
