@@ -2,7 +2,8 @@
 
 Order matters: the most specific markers first. A text that looks like an IMR determination
 but matches no known layout goes to `unknown`, which reads what it can and warns. A recognised
-layout whose own reader finds no items (a variant of its era) gets the generic reader's items.
+layout whose own reader finds no item with a decision (a variant of its era) takes the generic
+reader's items.
 """
 
 from __future__ import annotations
@@ -28,9 +29,12 @@ def read(text: str) -> tuple[str, LayoutResult]:
     """The format of `text` and what its layout reads; raises NotALetter like `detect`."""
     layout = detect(text)
     result = layout.parse(text)
-    if layout is not unknown and not result["items"]:
+    if layout is not unknown and not any(item["decision"] for item in result["items"]):
         items, warnings = generic_items.read_items(text)
         if items:
             result["items"] = items
-            result["warnings"] += [*warnings, f"no {layout.FORMAT} items found: items read by generic rules"]
+            result["warnings"] += [
+                *warnings,
+                f"no {layout.FORMAT} item with a decision found: items read by generic rules",
+            ]
     return layout.FORMAT, result

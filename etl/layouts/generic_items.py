@@ -47,8 +47,8 @@ _LOWERCASE_CUES = tuple(
         ("claims", "guideline", rf"{_RELIED_ON}claims\s+administrator\s*:"),
         ("claims", "medical", rf"\s+treatment\s+guideline{_RELIED_ON}claims\s+administrator\s*:"),
         ("claims", "claims", rf"\s+administrator{_GUIDELINE}"),
-        ("reviewer", "guideline", rf"{_RELIED_ON}(?:expert\s+)?reviewer\s*:"),
-        ("reviewer", "medical", rf"\s+treatment\s+guideline{_RELIED_ON}(?:expert\s+)?reviewer\s*:"),
+        ("reviewer", "guideline", rf"{_RELIED_ON}(?:[a-z]+\s+)?reviewer\s*:"),
+        ("reviewer", "medical", rf"\s+treatment\s+guideline{_RELIED_ON}(?:[a-z]+\s+)?reviewer\s*:"),
         ("reviewer", "maximus", _GUIDELINE),
         ("reviewer", "expert", rf"\s+reviewer{_GUIDELINE}"),
         ("reviewer", "references", r"\s*:"),
@@ -95,8 +95,12 @@ _LEAD_IN = re.compile(
     r"(?:regarding\s+)?(?:the\s+)?request\s+for\s+",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(r"^\d{1,2}[.)]\s+")
-_EDGE = " .,;:-–\n"
+# What a treatment written before its decision may start with: a number or an item label
+# ("1.", "(2)", "Request:", "Issue 3 -").
+_ITEM_PREFIX = re.compile(
+    r"^(?:\(?\d{1,2}[.)]|(?:item|issue|treatment|request)\s*#?\s*\d{0,2}\s*[:.)\-–])\s+", re.I
+)
+_EDGE = " .,;:-–|\n"
 # The subject of a necessity sentence that names no treatment: a restatement ("The request is not
 # medically necessary") or a clause ("… to determine whether the treatment is medically necessary").
 _NO_TREATMENT = re.compile(
@@ -347,11 +351,11 @@ def _item_decision(markers: list[_Marker], first: _Marker | None) -> str | None:
 
 
 def _treatment(written: str) -> str:
-    """The treatment as written, without a number, a "… has determined the request for" lead-in
-    or a closing "is:"."""
+    """The treatment as written, without a number or item label, a "… has determined the request
+    for" lead-in or a closing "is:"."""
     treatment = common.collapse(written)
     lead_in = _LEAD_IN.match(treatment) if "request for" in treatment.lower() else None
-    treatment = treatment[lead_in.end() :] if lead_in else _NUMBER.sub("", treatment)
+    treatment = treatment[lead_in.end() :] if lead_in else _ITEM_PREFIX.sub("", treatment)
     treatment = treatment.rstrip(_EDGE)
     if treatment.endswith(" is"):
         treatment = treatment[:-3].rstrip(_EDGE)

@@ -70,6 +70,19 @@ def test_outcome_lines_without_headings_split_at_sentence_ends():
 
 
 @pytest.mark.parametrize(
+    "written",
+    [
+        "Request: Lumbar MRI\nDecision: UPHELD",
+        "Issue 3 - Lumbar MRI: Upheld",
+        "(3) Lumbar MRI UPHOLD",
+        "Lumbar MRI | UPHELD",
+    ],
+)
+def test_an_item_label_or_number_before_an_unheaded_decision_is_not_part_of_the_treatment(written):
+    assert items_of(f"The records were reviewed.\n{written}\n") == [("Lumbar MRI", "upheld")]
+
+
+@pytest.mark.parametrize(
     ("sentence", "item"),
     [
         (
@@ -122,6 +135,7 @@ def test_a_heading_without_decision_line_takes_its_necessity_sentence():
         ),
         ("Claims Administrator's guideline(s):", "Expert Reviewer guideline", "Basis for the decision:"),
         ("Claims Administrator guideline:", "References:", "Rationale:"),
+        ("Claims Administrator Guidelines:", "Guidelines relied upon by the IMR reviewer:", "Rationale:"),
     ],
 )
 def test_guideline_paragraphs_and_rationale_are_found(claims_label, reviewer_label, rationale_label):
