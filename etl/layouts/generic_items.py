@@ -101,14 +101,17 @@ _ITEM_PREFIX = re.compile(
     r"^(?:\(?\d{1,2}[.)]|(?:item|issue|treatment|request)\s*#?\s*\d{0,2}\s*[:.)\-–])\s+", re.I
 )
 _EDGE = " .,;:-–|\n"
-# The subject of a necessity sentence that names no treatment: a restatement ("The request is not
-# medically necessary") or a clause ("… to determine whether the treatment is medically necessary").
-_NO_TREATMENT = re.compile(
+# The subject of a necessity sentence: after a reporting clause ("The Expert Reviewer has
+# determined that …"); no treatment when it is a question ("… whether the treatment is …") or a
+# restatement ("The request is not medically necessary").
+_REPORTED = re.compile(r"^.{0,160}\b(?:that|determined|finds|found|concluded|decided)\s+", re.IGNORECASE)
+_QUESTION = re.compile(r"\b(?:whether|if|unless|because|which|when)\b", re.IGNORECASE)
+_RESTATEMENT = re.compile(
     r"^(?:(?:the|this|that|such|these|said)\s+)?(?:requested\s+)?(?:request|treatment|service|item|"
-    r"medication|procedure|surgery|therapy|it|this|they)s?$|\b(?:whether|if|which|that|because|when|"
-    r"unless|determined?|finds?|found|decided)\b",
+    r"medication|procedure|surgery|therapy|it|this|they)s?$",
     re.IGNORECASE,
 )
+_REQUESTED = re.compile(r"^the\s+requested\s+", re.IGNORECASE)
 _KEY_NOISE = re.compile(r"[^a-z0-9]+")
 
 
@@ -364,18 +367,29 @@ def _treatment(written: str) -> str:
 
 def _sentence_items(text: str, markers: list[_Marker]) -> list[RawItem]:
     """A letter without headings or decision lines: one item per "the request for X is (not)
-    medically necessary", or "X is not medically necessary" whose X names a treatment."""
+    medically necessary" or "X is not medically necessary"."""
     items = []
     previous_end = 0
     for marker in markers:
         if marker.kind == "verdict":
             begin = _treatment_start(text, previous_end, marker.start)
-            subject = common.collapse(text[begin : marker.start])
-            treatment = _treatment(subject)
-            if treatment and (_LEAD_IN.match(subject) or not _NO_TREATMENT.search(treatment)):
+            treatment = _sentence_treatment(common.collapse(text[begin : marker.start]))
+            if treatment:
                 items.append(_sentence_item(treatment, marker))
         previous_end = marker.end
     return items
+
+
+def _sentence_treatment(subject: str) -> str | None:
+    """X of "… the request for X", "… has determined that (the requested) X" or "X"; None when
+    the sentence asks rather than decides, or restates ("The request")."""
+    if _LEAD_IN.match(subject):
+        return _treatment(subject)
+    if _QUESTION.search(subject):
+        return None
+    reported = _REPORTED.match(subject)
+    treatment = _treatment(_REQUESTED.sub("", subject[reported.end() :] if reported else subject))
+    return None if _RESTATEMENT.match(treatment) else treatment or None
 
 
 def _sentence_item(treatment: str, verdict: _Marker) -> RawItem:

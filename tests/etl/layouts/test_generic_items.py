@@ -102,6 +102,10 @@ def test_an_item_label_or_number_before_an_unheaded_decision_is_not_part_of_the_
             "1. Right knee arthroscopy is medically necessary and appropriate.",
             ("Right knee arthroscopy", "overturned"),
         ),
+        (
+            "The Expert Reviewer has determined that the requested lumbar brace is not medically necessary.",
+            ("lumbar brace", "upheld"),
+        ),
     ],
 )
 def test_necessity_sentences_are_items_of_a_letter_without_decision_lines(sentence, item):
