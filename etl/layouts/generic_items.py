@@ -96,9 +96,11 @@ _LEAD_IN = re.compile(
     re.IGNORECASE,
 )
 # What a treatment written before its decision may start with: a number or an item label
-# ("1.", "(2)", "Request:", "Issue 3 -").
+# ("1.", "(2)", "Request:", "Issue 3 -", "Requested treatment:", "Treatment in dispute:").
 _ITEM_PREFIX = re.compile(
-    r"^(?:\(?\d{1,2}[.)]|(?:item|issue|treatment|request)\s*#?\s*\d{0,2}\s*[:.)\-–])\s+", re.I
+    r"^(?:\(?\d{1,2}[.)]|(?:(?:requested|disputed)\s+)?(?:item|issue|treatment|request|service)s?"
+    r"(?:\s+(?:requested|in\s+dispute))?\s*#?\s*\d{0,2}\s*[:.)\-–])\s+",
+    re.IGNORECASE,
 )
 _EDGE = " .,;:-–|\n"
 # The subject of a necessity sentence: after a reporting clause ("The Expert Reviewer has

@@ -73,6 +73,7 @@ def test_outcome_lines_without_headings_split_at_sentence_ends():
     "written",
     [
         "Request: Lumbar MRI\nDecision: UPHELD",
+        "Requested treatment: Lumbar MRI\nDecision: UPHELD",
         "Issue 3 - Lumbar MRI: Upheld",
         "(3) Lumbar MRI UPHOLD",
         "Lumbar MRI | UPHELD",
