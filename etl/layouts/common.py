@@ -88,11 +88,11 @@ _PROSE_STATES = re.compile(
 _SUBSPECIALTY = re.compile(r",?\s*(?:and\s+)?(?:has a |with a )?sub-?specialty (?:certification )?in\s+")
 # A modified request: "X was the original request. X' was authorized by the Claims Administrator.
 # The remaining IMR eligible portion of the original request, Y is: Upheld" decides Y.
-_MODIFIED = re.compile(
-    r"^(?P<original>.+?)\s+was\s+the\s+original\s+request\b.*?"
+_WAS_THE_ORIGINAL_REQUEST = re.compile(r"\s+was\s+the\s+original\s+request\b", re.IGNORECASE)
+_DECIDED_PORTION = re.compile(
     r"(?:remaining\s+IMR\s+eligible\s+portion\s+of\s+the\s+original\s+request|"
-    r"(?-i:The)\s+original\s+request(?=\s*,))\s*,?\s*(?P<decided>.+?)(?:\s+is)?\s*:?\s*$",
-    re.S | re.IGNORECASE,
+    r"(?-i:The)\s+original\s+request(?=\s*,))\s*,?\s*",
+    re.IGNORECASE,
 )
 _TRAILING_IS = re.compile(r"\s+is\s*:?\s*$")
 _MODIFIED_REQUEST_SENTENCE = re.compile(
@@ -265,11 +265,14 @@ def _specialty_pattern() -> re.Pattern[str]:
 def modified_request(head: str) -> tuple[str, str | None]:
     """ "X was the original request. … The remaining … portion of the original request, Y is" →
     (Y, X): the decided portion and the original request; any other head → (head, None)."""
-    modified = _MODIFIED.match(head)
-    if modified:
-        decided = _TRAILING_IS.sub("", modified.group("decided")).strip(" :,")
-        return decided, modified.group("original").strip()
-    return head, None
+    original = _WAS_THE_ORIGINAL_REQUEST.search(head)
+    if original is None or original.start() == 0:
+        return head, None
+    portion = _DECIDED_PORTION.search(head, original.end())  # two searches, not one regex: linear
+    decided = _TRAILING_IS.sub("", head[portion.end() :]).strip(" :,") if portion else ""
+    if not decided:
+        return head, None
+    return decided, head[: original.start()].strip()
 
 
 def closes_modified_request_sentence(text: str) -> bool:
