@@ -84,12 +84,16 @@ _ENDS_TREATMENT = _DECISIVE | _LABELS | {"verdict"}
 _PARAGRAPH_STARTS = _DECISIVE | _LABELS
 
 # A treatment read backwards from its decision starts after the last sentence end (a capital or
-# a digit follows) or after an introduction ending in a colon ("… for the disputed items:"), which
-# is longer than a treatment's own prefix ("Associated surgical service:"); within a window.
+# a digit follows) that does not close a modified request's sentence ("… was the original
+# request."), or after an introduction ending in a colon ("… for the disputed items/services set
+# forth below:"), within a window.
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+(?=[A-Z0-9\"(])")
 _COLON = re.compile(r":\s+(?=\w)")
-_INTRODUCTION_WORDS = 5
-_TREATMENT_WINDOW = 400
+_INTRODUCTION = re.compile(
+    r"\b(?:below|following|follows|listed|items|services|treatments|requests|decisions|determinations)\b",
+    re.IGNORECASE,
+)
+_TREATMENT_WINDOW = 600
 _LEAD_IN = re.compile(
     r"^(?:\d{1,2}[.)]\s+)?(?:.{0,120}?\b(?:determined|finds|found|concluded?)\s+(?:that\s+)?)?"
     r"(?:regarding\s+)?(?:the\s+)?request\s+for\s+",
@@ -307,25 +311,28 @@ def _treatment_start(text: str, lower: int, decision_at: int) -> int:
     introduction."""
     begin = max(lower, decision_at - _TREATMENT_WINDOW)
     for end in _SENTENCE_END.finditer(text, begin, min(len(text), decision_at + 1)):
-        if end.end() <= decision_at:
+        closed = text[max(0, end.start() - 80) : end.start() + 1]
+        if end.end() <= decision_at and not common.closes_modified_request_sentence(closed):
             begin = end.end()
-    words, counted_to = 0, begin  # words since `begin`, counted piece by piece (linear)
+    introduced, read_to = False, begin  # each piece of text read once: linear
     for colon in _COLON.finditer(text, begin, decision_at):
-        words += len(text[counted_to : colon.start()].split())
-        counted_to = colon.end()
-        if words >= _INTRODUCTION_WORDS:
-            begin, words = colon.end(), 0
+        introduced = introduced or _INTRODUCTION.search(text, read_to, colon.start()) is not None
+        read_to = colon.end()
+        if introduced:
+            begin, introduced = colon.end(), False
     return begin
 
 
 def _item(text: str, span: _Span) -> RawItem:
-    """An item's treatment runs from its start (after a heading) to its first decision or label;
-    each label's paragraph to the next label or decision. Without a rationale label, the text
-    after a decision line ("Decision: UPHELD. …", "Decision: The request …") is the rationale."""
+    """An item's treatment (the decided portion of a modified request) runs from its start (after
+    a heading) to its first decision or label; each label's paragraph to the next label or
+    decision. Without a rationale label, the text after a decision line ("Decision: UPHELD. …",
+    "Decision: The request …") is the rationale."""
     markers = span.markers
     head = markers[0] if markers and markers[0].kind in _HEADINGS else None
     first = next((m for m in markers if m.kind in _ENDS_TREATMENT), None)
-    treatment = _treatment(text[head.end if head else span.start : first.start if first else span.end])
+    written = text[head.end if head else span.start : first.start if first else span.end]
+    treatment, original = common.modified_request(_treatment(written))
     paragraphs: dict[str, list[str]] = {"claims": [], "reviewer": [], "rationale": [], "after": []}
     starts = [m for m in markers if m.kind in _PARAGRAPH_STARTS]
     bounds = [m.start for m in starts] + [span.end]
@@ -335,7 +342,7 @@ def _item(text: str, span: _Span) -> RawItem:
     rationale = " ".join(paragraphs["rationale"]) or " ".join(paragraphs["after"]).lstrip(_EDGE)
     return RawItem(
         treatment=treatment,
-        original_request=None,
+        original_request=original,
         decision=_item_decision(markers, first),
         claims_paragraph=" ".join(paragraphs["claims"]),
         reviewer_paragraph=" ".join(paragraphs["reviewer"]),

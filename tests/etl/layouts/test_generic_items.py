@@ -5,9 +5,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from etl.citations import parse_guidelines
+from etl.extract import iter_documents
+from etl.layouts import common, fdl2015
+from etl.layouts.base import RawItem
 from etl.layouts.generic_items import read_items, states_a_decision
 from etl.normalise import normalise
 from etl.synth.noise import wrap_lines
+from tests.conftest import REAL_LETTERS, needs_shared
 
 
 def items_of(text: str) -> list[tuple[str, str | None]]:
@@ -67,6 +71,50 @@ def test_outcome_lines_without_headings_split_at_sentence_ends():
         ("Associated surgical service: Cold therapy unit", "overturned"),
         ("Tramadol 50mg #60", "upheld"),
     ]
+
+
+def test_colons_inside_a_treatment_do_not_cut_it():
+    text = (
+        "The Final Determination was based on decisions for the disputed items/services set forth below:\n"
+        "Voltaren gel 1% #60 grams, DOS: 11/11/2016:\nUpheld\nDecision rationale: Not tolerated.\n"
+        "NCV bilateral lower extremities QTY: 2: Upheld\nDecision rationale: Not needed.\n"
+    )
+    assert items_of(text) == [
+        ("Voltaren gel 1% #60 grams, DOS: 11/11/2016", "upheld"),
+        ("NCV bilateral lower extremities QTY: 2", "upheld"),
+    ]
+
+
+def test_a_modified_request_decides_its_remaining_portion():
+    text = (
+        "Decision rationale: The request is not medically necessary.\n"
+        "Physical therapy 12 sessions was the original request. Physical therapy 6 sessions was\n"
+        "authorized by the Claims Administrator. The remaining IMR eligible portion of the original\n"
+        "request, Physical therapy 6 sessions is: Overturned\nRationale: A flare.\n"
+    )
+    items, _ = read_items(normalise("Item 1: Norco\nDecision: UPHELD\n" + text))
+    modified = items[1]
+    assert (modified["treatment"], modified["original_request"], modified["decision"]) == (
+        "Physical therapy 6 sessions",
+        "Physical therapy 12 sessions",
+        "overturned",
+    )
+
+
+@needs_shared
+def test_on_the_real_letters_it_reads_what_the_2015_reader_reads():
+    """The 2016–17 letters read as if their layout were unknown: every field of every item."""
+    for document in iter_documents([str(path) for path in sorted(REAL_LETTERS.glob("*.pdf"))]):
+        text = normalise(document.text)
+        items, warnings = read_items(text)
+        assert [_collapsed(item) for item in items] == [
+            _collapsed(item) for item in fdl2015.parse(text)["items"]
+        ], document.source
+        assert warnings == []
+
+
+def _collapsed(item: RawItem) -> dict[str, str]:
+    return {key: common.collapse(value or "") for key, value in item.items()}
 
 
 @pytest.mark.parametrize(
