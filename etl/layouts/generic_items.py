@@ -130,6 +130,14 @@ class _Marker(NamedTuple):
     decision: str | None
 
 
+class _Statement(NamedTuple):
+    """An item as one place states it; `labelled` when guideline or rationale labels follow it (its
+    own block), not when it is a summary line or a sentence."""
+
+    item: RawItem
+    labelled: bool
+
+
 class _Span(NamedTuple):
     start: int
     end: int
@@ -164,10 +172,10 @@ def states_a_decision(text: str) -> bool:
 def read_items(text: str) -> tuple[list[RawItem], list[str]]:
     """The items of `text` in letter order, and warnings; no items when no decision is stated."""
     markers = _capitals_before_decisions(text, _without_lists(_find_markers(text)))
-    items = [_item(text, span) for span in _item_spans(text, markers)]
-    if not any(item["decision"] for item in items):
-        items = _sentence_items(text, markers)
-    items = _one_per_treatment(items)
+    statements = [_item(text, span) for span in _item_spans(text, markers)]
+    if not any(statement.item["decision"] for statement in statements):
+        statements = _sentence_items(text, markers)
+    items = _one_per_treatment(statements)
     return items, _warnings(items)
 
 
@@ -323,7 +331,7 @@ def _treatment_start(text: str, lower: int, decision_at: int) -> int:
     return begin
 
 
-def _item(text: str, span: _Span) -> RawItem:
+def _item(text: str, span: _Span) -> _Statement:
     """An item's treatment (the decided portion of a modified request) runs from its start (after
     a heading) to its first decision or label; each label's paragraph to the next label or
     decision. Without a rationale label, the text after a decision line ("Decision: UPHELD. …",
@@ -340,7 +348,7 @@ def _item(text: str, span: _Span) -> RawItem:
         kind = "after" if marker.kind in _DECISIVE or marker.kind == "decision_text" else marker.kind
         paragraphs[kind].append(text[marker.end : paragraph_end])
     rationale = " ".join(paragraphs["rationale"]) or " ".join(paragraphs["after"]).lstrip(_EDGE)
-    return RawItem(
+    item = RawItem(
         treatment=treatment,
         original_request=original,
         decision=_item_decision(markers, first),
@@ -348,6 +356,8 @@ def _item(text: str, span: _Span) -> RawItem:
         reviewer_paragraph=" ".join(paragraphs["reviewer"]),
         rationale=common.collapse(rationale) or None,
     )
+    labelled = any(paragraphs[kind] for kind in ("claims", "reviewer", "rationale"))
+    return _Statement(item, labelled)
 
 
 def _item_decision(markers: list[_Marker], first: _Marker | None) -> str | None:
@@ -374,7 +384,7 @@ def _treatment(written: str) -> str:
     return treatment
 
 
-def _sentence_items(text: str, markers: list[_Marker]) -> list[RawItem]:
+def _sentence_items(text: str, markers: list[_Marker]) -> list[_Statement]:
     """A letter without headings or decision lines: one item per "the request for X is (not)
     medically necessary" or "X is not medically necessary"."""
     items = []
@@ -401,8 +411,8 @@ def _sentence_treatment(subject: str) -> str | None:
     return None if _RESTATEMENT.match(treatment) else treatment or None
 
 
-def _sentence_item(treatment: str, verdict: _Marker) -> RawItem:
-    return RawItem(
+def _sentence_item(treatment: str, verdict: _Marker) -> _Statement:
+    item = RawItem(
         treatment=treatment,
         original_request=None,
         decision=verdict.decision,
@@ -410,30 +420,38 @@ def _sentence_item(treatment: str, verdict: _Marker) -> RawItem:
         reviewer_paragraph="",
         rationale=None,
     )
+    return _Statement(item, labelled=False)
 
 
-def _one_per_treatment(items: list[RawItem]) -> list[RawItem]:
-    """A treatment restated (in a summary, then in its own block) is one item, at its first place,
-    taken from the statement with the most content; a decision missing there comes from the other."""
-    kept: list[RawItem] = []
+def _one_per_treatment(statements: list[_Statement]) -> list[RawItem]:
+    """A treatment restated (a summary line or sentence, and its own block) is one item, at its
+    first place, taken from the statement that says the most; a decision missing there comes from
+    the other. Two blocks with labels for the same treatment are two items."""
+    kept: list[_Statement] = []
     where: dict[str, int] = {}
-    for item in items:
-        key = _KEY_NOISE.sub(" ", item["treatment"].lower()).strip()
-        if not key or key not in where:
+    for statement in statements:
+        key = _KEY_NOISE.sub(" ", statement.item["treatment"].lower()).strip()
+        index = where.get(key) if key else None
+        if index is None or (statement.labelled and kept[index].labelled):
             where[key] = len(kept)
-            kept.append(item)
-            continue
-        earlier = kept[where[key]]
-        richer, other = (item, earlier) if _content(item) > _content(earlier) else (earlier, item)
-        merged = RawItem(**richer)
-        merged["decision"] = richer["decision"] or other["decision"]
-        kept[where[key]] = merged
-    return kept
+            kept.append(statement)
+        else:
+            kept[index] = _merged(kept[index], statement)
+    return [statement.item for statement in kept]
 
 
-def _content(item: RawItem) -> tuple[bool, int, bool]:
-    """How much an item says: a rationale first, then guideline paragraphs, then a decision."""
+def _merged(one: _Statement, other: _Statement) -> _Statement:
+    richer, poorer = (other, one) if _content(other) > _content(one) else (one, other)
+    item = RawItem(**richer.item)
+    item["decision"] = richer.item["decision"] or poorer.item["decision"]
+    return _Statement(item, richer.labelled)
+
+
+def _content(statement: _Statement) -> tuple[bool, bool, int, bool]:
+    """How much a statement says: labels first, then a rationale, guideline paragraphs, a decision."""
+    item = statement.item
     return (
+        statement.labelled,
         item["rationale"] is not None,
         bool(item["claims_paragraph"].strip()) + bool(item["reviewer_paragraph"].strip()),
         item["decision"] is not None,

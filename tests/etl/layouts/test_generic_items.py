@@ -238,6 +238,12 @@ def test_a_treatment_restated_in_summary_and_body_is_one_item_from_its_block():
     ]
 
 
+def test_two_blocks_of_the_same_treatment_are_two_items():
+    block = "Assistant surgeon: {}\nMAXIMUS guideline: Decision based on MTUS.\nDecision rationale: {}\n"
+    text = "IMR DECISIONS\n" + block.format("Upheld", "Not needed.") + block.format("Overturned", "Needed.")
+    assert items_of(text) == [("Assistant surgeon", "upheld"), ("Assistant surgeon", "overturned")]
+
+
 def test_a_decision_alone_after_the_rationale_belongs_to_its_item():
     text = "Issue 1: Lumbar MRI\nRationale: There are no red flags.\nUpheld\nIssue 2: Norco #60\nOVERTURN\n"
     assert items_of(text) == [("Lumbar MRI", "upheld"), ("Norco #60", "overturned")]
