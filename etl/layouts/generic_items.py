@@ -1,22 +1,25 @@
 """Items read from any explicit per-item decision, whatever the layout: the items of a letter in
-a layout never seen, and of a recognised layout whose own reader finds none (a variant of its era).
+a layout never seen, and of a recognised layout whose own reader finds no item with a decision
+(a variant of its era).
 
 A letter is read as one ordered list of cues:
 - headings, which start an item: "Item 2:", "Issue 2:", "Treatment 2:", "Request 2:", and "2)" at
   a line start when a decision or a label follows it (a numbered list inside a rationale is no item);
-- decisions: "Decision: UPHELD. …" and an outcome word closing a line ("<treatment>: Upheld",
-  "… OVERTURN"); a decision the open item cannot take starts an item of its own, whose treatment
-  is the text before it back to the last sentence end;
+- decisions: "Decision: UPHELD. …" (any case) and an outcome word closing a line ("<treatment>:
+  Upheld", "… OVERTURN"); a decision the open item cannot take starts an item of its own, whose
+  treatment is the text before it back to the last sentence end (a modified request's "… was the
+  original request." sentences included);
 - guideline and rationale labels ("Claims Administrator guideline:", "Guideline(s) relied upon by
-  the reviewer:", "References:", "Rationale:", "Basis for the decision:" …), which fill the open item;
+  the reviewer:", "References:", "Rationale:", "Basis for the decision:", "Decision: <sentence>" …),
+  which fill the open item;
 - necessity sentences ("… is not medically necessary"): they end a heading's treatment, decide an
   item that states its decision no other way, and are the items of a letter with none of the above;
 - ends: "Sincerely", "cc:", the letter's overall "Final Determination: UPHOLD", a heading line in
   capitals ("APPEAL RIGHTS").
 
 Patterns read a line break as a space except where a line start or end is the cue, so a re-wrapped
-letter reads the same. A treatment named twice (in a summary, then in its own block) is one item,
-taken from the block with the most content.
+letter reads the same. A treatment stated twice (a summary line or sentence, and its own block) is
+one item, taken from the statement that says the most.
 """
 
 from __future__ import annotations
