@@ -8,7 +8,7 @@ from __future__ import annotations
 from etl import rules
 from etl.citations import parse_guidelines
 from etl.classify import classify_item
-from etl.layouts import detect
+from etl.layouts import read
 from etl.layouts.base import RawItem
 from etl.layouts.unknown import NotALetter
 from etl.normalise import normalise
@@ -28,8 +28,7 @@ def parse_text(text: str, source: str) -> Letter:
     clean = normalise(text)
     if len(clean) < MIN_LETTER_CHARACTERS:
         raise NotALetter("not an IMR determination: too little text" if clean else "empty document")
-    layout = detect(clean)
-    result = layout.parse(clean)
+    format_name, result = read(clean)
     warnings = list(result["warnings"])
     items = [_item(raw, warnings) for raw in result["items"]]
     if not items:
@@ -38,7 +37,7 @@ def parse_text(text: str, source: str) -> Letter:
     return Letter(
         source=source,
         doc_id=doc_id(clean),
-        format=layout.FORMAT,
+        format=format_name,
         case_number=header["case_number"],
         date_of_injury=header["date_of_injury"],
         date_assigned=header["date_assigned"],

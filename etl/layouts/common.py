@@ -86,6 +86,20 @@ _PROSE_STATES = re.compile(
     r"(?:licensed|has a license)\s+to\s+practice\s+in\s+(?P<states>[^.]+?)\s*\.", re.IGNORECASE
 )
 _SUBSPECIALTY = re.compile(r",?\s*(?:and\s+)?(?:has a |with a )?sub-?specialty (?:certification )?in\s+")
+# A modified request: "X was the original request. X' was authorized by the Claims Administrator.
+# The remaining IMR eligible portion of the original request, Y is: Upheld" decides Y.
+_WAS_THE_ORIGINAL_REQUEST = re.compile(r"\s+was\s+the\s+original\s+request\b", re.IGNORECASE)
+_DECIDED_PORTION = re.compile(
+    r"(?:remaining\s+IMR\s+eligible\s+portion\s+of\s+the\s+original\s+request|"
+    r"(?-i:The)\s+original\s+request(?=\s*,))\s*,?\s*",
+    re.IGNORECASE,
+)
+_TRAILING_IS = re.compile(r"\s+is\s*:?\s*$")
+_MODIFIED_REQUEST_SENTENCE = re.compile(
+    r"(?:was\s+the\s+original\s+request|authorized\s+by\s+the\s+Claims\s+Administrator|"
+    r"original\s+request\s+IMR\s+eligible|modified\s+by\s+the\s+Claims\s+Administrator)\s*[.!?]$",
+    re.IGNORECASE,
+)
 _LIST_SEPARATORS = re.compile(r"\s*(?:,|;|/|\band\b|&(?=\s*[A-Z][a-z]+\s*$))\s*")
 
 
@@ -246,6 +260,25 @@ def split_specialties(phrase: str) -> list[str]:
 def _specialty_pattern() -> re.Pattern[str]:
     names = sorted(rules.specialties(), key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.IGNORECASE)
+
+
+def modified_request(head: str) -> tuple[str, str | None]:
+    """ "X was the original request. … The remaining … portion of the original request, Y is" →
+    (Y, X): the decided portion and the original request; any other head → (head, None)."""
+    original = _WAS_THE_ORIGINAL_REQUEST.search(head)
+    if original is None or original.start() == 0:
+        return head, None
+    portion = _DECIDED_PORTION.search(head, original.end())  # two searches, not one regex: linear
+    decided = _TRAILING_IS.sub("", head[portion.end() :]).strip(" :,") if portion else ""
+    if not decided:
+        return head, None
+    return decided, head[: original.start()].strip()
+
+
+def closes_modified_request_sentence(text: str) -> bool:
+    """Whether `text` ends with a sentence of a modified request's head ("… was the original
+    request."), which belongs to the treatment that follows, not to the text before."""
+    return _MODIFIED_REQUEST_SENTENCE.search(text) is not None
 
 
 def section(text: str, starts: tuple[str, ...], ends: tuple[str, ...]) -> str:

@@ -21,18 +21,6 @@ _LABEL_ORDER = ("claims", "reviewer", "rationale")
 _ITEMS_START = ("set forth below:", "IMR ISSUES, DECISIONS AND RATIONALES")
 _OUTCOME = re.compile(r":?\s*\b(Upheld|Overturned)\s*$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\n")
-_MODIFIED = re.compile(
-    r"^(?P<original>.+?)\s+was\s+the\s+original\s+request\b.*?"
-    r"(?:remaining\s+IMR\s+eligible\s+portion\s+of\s+the\s+original\s+request|"
-    r"(?-i:The)\s+original\s+request(?=\s*,))\s*,?\s*(?P<decided>.+?)(?:\s+is)?\s*:?\s*$",
-    re.S | re.IGNORECASE,
-)
-_TRAILING_IS = re.compile(r"\s+is\s*:?\s*$")
-_HEAD_SENTENCE = re.compile(
-    r"(?:was\s+the\s+original\s+request|authorized\s+by\s+the\s+Claims\s+Administrator|"
-    r"original\s+request\s+IMR\s+eligible|modified\s+by\s+the\s+Claims\s+Administrator)\s*[.!?]$",
-    re.IGNORECASE,
-)
 _HEAD_LIMIT = 600
 _NECESSITY = re.compile(r"medically\s+necessary[^.\n]*\.?", re.IGNORECASE)
 
@@ -112,12 +100,8 @@ def _head(head: str) -> tuple[str, str | None, str | None]:
     if outcome:
         decision = "upheld" if outcome.group(1).lower() == "upheld" else "overturned"
         head = head[: outcome.start()]
-    head = common.collapse(head).rstrip(" :")
-    modified = _MODIFIED.match(head)
-    if modified:
-        decided = _TRAILING_IS.sub("", modified.group("decided")).strip(" :,")
-        return decided, modified.group("original").strip(), decision
-    return head, None, decision
+    treatment, original = common.modified_request(common.collapse(head).rstrip(" :"))
+    return treatment, original, decision
 
 
 def _split_rationale_and_head(gap: str) -> tuple[str, str]:
@@ -130,7 +114,7 @@ def _split_rationale_and_head(gap: str) -> tuple[str, str]:
     for end in reversed(
         [m.end() for m in _SENTENCE_END.finditer(body, max(0, head_end - _HEAD_LIMIT), head_end + 1)]
     ):
-        if not _HEAD_SENTENCE.search(body[max(0, end - 80) : end].rstrip("\n")):
+        if not common.closes_modified_request_sentence(body[max(0, end - 80) : end].rstrip("\n")):
             return body[:end], body[end:]
     necessity = list(_NECESSITY.finditer(body, 0, head_end))
     if necessity:

@@ -1,12 +1,12 @@
-"""A determination in a layout never seen: header fields, case summary, credentials, and one
-item per "the request for X is (not) medically necessary" sentence, all with warnings."""
+"""A determination in a layout never seen: header fields, case summary, credentials, and the
+items the generic reader finds (`generic_items`), all with warnings."""
 
 from __future__ import annotations
 
 import re
 
-from etl.layouts import common
-from etl.layouts.base import LayoutResult, RawItem, assemble
+from etl.layouts import common, generic_items
+from etl.layouts.base import LayoutResult, assemble
 
 FORMAT = "unknown"
 
@@ -19,11 +19,6 @@ _UR_LETTER = re.compile(
     r"chief\s+complaint|subjective\s*:",
     re.IGNORECASE,
 )
-_REQUEST = re.compile(
-    r"(?:the\s+)?request\s+for\s+(?P<treatment>[^.]{3,200}?)\s+is\s+(?P<not>not\s+)?"
-    r"(?:medically\s+necessary|upheld|overturned)",
-    re.IGNORECASE,
-)
 
 
 class NotALetter(ValueError):
@@ -31,7 +26,7 @@ class NotALetter(ValueError):
 
 
 def require_determination(text: str) -> None:
-    if _DETERMINATION.search(text) and _FINAL.search(text) and _REQUEST.search(text):
+    if _DETERMINATION.search(text) and _FINAL.search(text) and generic_items.states_a_decision(text):
         return
     if _UR_LETTER.search(text):
         raise NotALetter("not an IMR determination: reads like a utilization review letter or medical report")
@@ -48,21 +43,5 @@ def parse(text: str) -> LayoutResult:
     credentials = common.listed_credentials(text)
     if not credentials[0] and not credentials[1]:
         credentials = common.prose_credentials(text)
-    items: list[RawItem] = []
-    seen: set[str] = set()
-    for match in _REQUEST.finditer(text):
-        treatment = common.collapse(match.group("treatment"))
-        if treatment.lower() in seen:
-            continue
-        seen.add(treatment.lower())
-        items.append(
-            RawItem(
-                treatment=treatment,
-                original_request=None,
-                decision="upheld" if match.group("not") else "overturned",
-                claims_paragraph="",
-                reviewer_paragraph="",
-                rationale=None,
-            )
-        )
-    return assemble(header, text, credentials, items, warnings)
+    items, item_warnings = generic_items.read_items(text)
+    return assemble(header, text, credentials, items, warnings + item_warnings)

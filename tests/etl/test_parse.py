@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -138,3 +139,30 @@ def test_real_letters_agree_with_the_published_counts():
 def test_record_serialises_to_json():
     record = parse_file(FIXTURES / "letters" / "fdl2013-three-items.txt")
     assert json.loads(json.dumps(record)) == record
+
+
+@pytest.mark.parametrize(
+    ("name", "layout"), [("fdl2014-item-variant.txt", "fdl-2014"), ("fdl2015-issue-headings.txt", "fdl-2015")]
+)
+def test_a_recognised_layout_without_decided_items_of_its_own_takes_the_generic_items(name, layout):
+    record = parse_file(FIXTURES / "letters" / name)
+    assert record["format"] == layout
+    assert len(record["items"]) == 3
+    assert all(item["decision"] and item["rationale"] for item in record["items"])
+    assert f"no {layout} item with a decision found: items read by generic rules" in record["warnings"]
+
+
+def test_numbered_2014_items_decided_on_decision_lines_are_read_by_generic_rules():
+    text = (FIXTURES / "letters" / "fdl2014-two-items.txt").read_text()
+    text = text.replace(
+        "decompression is medically\nnecessary and appropriate.", "decompression\nDecision: OVERTURNED"
+    )
+    text = text.replace("rental is not medically necessary and\nappropriate.", "rental\nDecision: UPHELD")
+    # without the rationales' closing sentences, which would decide the numbered items
+    text = re.sub(r"The request\s+for[^.]*appropriate\.", "", text)
+    record = parse_text(text, "x.txt")
+    assert [(i["treatment"], i["decision"]) for i in record["items"]] == [
+        ("Right shoulder arthroscopy with rotator cuff repair and subacromial decompression", "overturned"),
+        ("Associated surgical service: Cold therapy unit 21 day rental", "upheld"),
+    ]
+    assert all(i["reviewer_guidelines"] and i["rationale"] for i in record["items"])

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from etl.extract import documents_from_bytes, iter_documents
+from etl.layouts.generic_items import read_items
 from etl.normalise import normalise
 from etl.parse import NotALetter, parse_text
 from etl.synth.noise import NOISE_KINDS, add_noise
@@ -70,3 +71,37 @@ def test_damaged_letters_never_crash(index, cut, insert):
     for item in record["items"]:
         assert item["decision"] in ("upheld", "overturned", None)
         assert isinstance(item["treatment"], str)
+
+
+# Pieces of the cues the generic item reader looks for, to be shuffled with arbitrary text.
+_CUES = st.sampled_from(
+    [
+        "Item 1: ",
+        "2) ",
+        "Decision: UPHELD. ",
+        "decision: overturned",
+        ": Upheld",
+        "OVERTURN",
+        " is not medically necessary",
+        "the request for ",
+        "Claims Administrator guideline: ",
+        "Guideline(s) relied upon by the reviewer:",
+        "Rationale: ",
+        "References:",
+        "Final Determination: UPHOLD",
+        "APPEAL RIGHTS",
+        "Sincerely",
+        "\n",
+        ". ",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_CUES, st.text(max_size=40)), max_size=40))
+def test_generic_reader_reads_any_text_without_crashing(pieces):
+    items, warnings = read_items(normalise("".join(pieces)))
+    for item in items:
+        assert item["decision"] in ("upheld", "overturned", None)
+        assert item["treatment"] == " ".join(item["treatment"].split())
+    assert all(isinstance(warning, str) for warning in warnings)
