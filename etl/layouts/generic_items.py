@@ -45,15 +45,24 @@ _LOWERCASE_CUES = tuple(
         # "Decision: The request … is not medically necessary.": its sentence decides.
         ("decision_text", "decision", r"\s*:"),
         ("decision", "determination", rf"\s*:\s*(?:{_OUTCOME_WORDS})\b"),
-        *(("heading", word, r"\s*#?\s*\d{1,2}\s*:") for word in ("item", "issue", "treatment", "request")),
+        *(
+            ("heading", word, r"\s*#?\s*\d{1,2}\s*:")
+            for word in ("item", "issue", "treatment", "request", "service")
+        ),
+        # "Disputed service 1:": the adjective belongs to the heading, not to the item before.
+        ("heading", "disputed", r"\s+(?:item|issue|treatment|request|service)\s*#?\s*\d{1,2}\s*[:.]"),
+        # "Finding: The request for X is not medically necessary.": its sentence decides.
+        *(("decision_text", word, r"\s*:") for word in ("finding", "determination", "conclusion")),
         ("verdict", "medically", r"\s+necessary(?:\s+and\s+appropriate)?"),
         ("claims", "guideline", rf"{_RELIED_ON}claims\s+administrator\s*:"),
         ("claims", "medical", rf"\s+treatment\s+guideline{_RELIED_ON}claims\s+administrator\s*:"),
         ("claims", "claims", rf"\s+administrator{_GUIDELINE}"),
+        ("claims", "claims", r"\s+administrator\s+relied\s+(?:up)?on\s*:"),
         ("reviewer", "guideline", rf"{_RELIED_ON}(?:[a-z]+\s+)?reviewer\s*:"),
         ("reviewer", "medical", rf"\s+treatment\s+guideline{_RELIED_ON}(?:[a-z]+\s+)?reviewer\s*:"),
         ("reviewer", "maximus", _GUIDELINE),
         ("reviewer", "expert", rf"\s+reviewer{_GUIDELINE}"),
+        ("reviewer", "expert", r"\s+reviewer\s+relied\s+(?:up)?on\s*:"),
         ("reviewer", "references", r"\s*:"),
         ("rationale", "decision", r"\s+rationale\s*:"),
         ("rationale", "rationale", r"(?:\s+for\s+the\s+(?:decision|determination))?\s*:"),
@@ -70,7 +79,10 @@ _VERDICT_VERB = re.compile(
 _VERDICT_REACH = 40
 # Cues at a line start, read after the line break (a literal the engine jumps to).
 _LINE_CUES = re.compile(
-    r"\n(?:(?P<numbered>\d{1,2}\)\s)|(?P<closing>(?i:cc\s*:|Sincerely\b))"
+    r"\n(?:(?P<numbered>\d{1,2}\)\s)"
+    # "Service 2 of 4" or "Service 2." opening its line: a heading without a colon.
+    r"|(?P<heading>(?i:(?:item|issue|treatment|request|service)\s*#?\s*\d{1,2}(?:\s+of\s+\d{1,2})?)"
+    r"(?:\s*\.(?=\s)|\s*(?=\n)))|(?P<closing>(?i:cc\s*:|Sincerely\b|This\s+(?:determination|decision)\s+is\s+final\b))"
     # Without a colon, only at a line start: "Expert Reviewer guideline" is then a label, not prose.
     r"|(?P<reviewer>(?i:(?:MAXIMUS|Expert\s+Reviewer)(?:'s)?\s+guidelines?(?:\(s\))?)\b)"
     r"|(?P<claims>(?i:Claims\s+Administrator(?:'s)?\s+guidelines?(?:\(s\))?)\b)"
@@ -105,7 +117,7 @@ _LEAD_IN = re.compile(
 # What a treatment written before its decision may start with: a number or an item label
 # ("1.", "(2)", "Request:", "Issue 3 -", "Requested treatment:", "Treatment in dispute:").
 _ITEM_PREFIX = re.compile(
-    r"^(?:\(?\d{1,2}[.)]|(?:(?:requested|disputed)\s+)?(?:item|issue|treatment|request|service)s?"
+    r"^(?:\(?\d{1,2}[.)]|requested\s*:|(?:(?:requested|disputed)\s+)?(?:item|issue|treatment|request|service)s?"
     r"(?:\s+(?:requested|in\s+dispute))?\s*#?\s*\d{0,2}\s*[:.)\-–])\s+",
     re.IGNORECASE,
 )

@@ -366,3 +366,31 @@ class _Width:
 
     def randint(self, low: int, high: int) -> int:
         return self.width
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "Service 1 of 2\nRequested: Lumbar MRI\nDecision: Upheld\n",
+        "Disputed service 1: Lumbar MRI\nFinding: The request for Lumbar MRI is not medically necessary.\n",
+        "Service 1. Lumbar MRI\nDetermination: The request is not medically necessary.\n",
+    ],
+)
+def test_service_headings_requested_labels_and_finding_lines(block):
+    text = (
+        f"DISPUTED SERVICES\n{block}Expert reviewer relied on: Decision based on MTUS.\n"
+        "Decision rationale: Not supported.\n"
+    )
+    items, _ = read_items(normalise(text))
+    assert [(item["treatment"], item["decision"]) for item in items] == [("Lumbar MRI", "upheld")]
+    assert items[0]["reviewer_paragraph"].strip() == "Decision based on MTUS."
+    assert items[0]["rationale"] == "Not supported."
+
+
+def test_the_closing_boilerplate_is_not_part_of_the_last_rationale():
+    text = (
+        "Item 1: Lumbar MRI\nDecision: UPHELD\nRationale: Not supported.\n"
+        "This determination is final and binding.\n"
+    )
+    items, _ = read_items(normalise(text))
+    assert items[0]["rationale"] == "Not supported."
