@@ -32,7 +32,7 @@ from etl.layouts import common
 from etl.layouts.base import RawItem
 
 _OUTCOME_WORDS = "upheld|overturned|uphold|overturn"
-_RELIED_ON = r"s?(?:\(s\))?\s+relied\s+(?:up)?on\s+by\s+the\s+"
+_RELIED_ON = r"s?(?:\(s\))?\s+(?:relied\s+(?:up)?on|cited|used|applied)\s+by\s+the\s+"
 _GUIDELINE = r"(?:'s)?\s+guidelines?(?:\(s\))?\s*:"
 # Cues read in the lowercased letter: (kind, the word a cue starts with, the rest of it). Each is
 # searched from the first place its word occurs (a fast `str.find`; a letter holds few of them):

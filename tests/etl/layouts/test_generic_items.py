@@ -394,3 +394,16 @@ def test_the_closing_boilerplate_is_not_part_of_the_last_rationale():
     )
     items, _ = read_items(normalise(text))
     assert items[0]["rationale"] == "Not supported."
+
+
+@pytest.mark.parametrize("verb", ["relied upon", "relied on", "cited", "used", "applied"])
+def test_guideline_labels_with_any_verb(verb):
+    text = (
+        "Item 1: Lumbar MRI\nDecision: UPHELD\n"
+        f"Guidelines {verb} by the claims administrator: Decision based on ODG.\n"
+        f"Guidelines {verb} by the expert reviewer: Decision based on MTUS.\n"
+        "Rationale: Not supported.\n"
+    )
+    items, _ = read_items(normalise(text))
+    assert items[0]["claims_paragraph"].strip() == "Decision based on ODG."
+    assert items[0]["reviewer_paragraph"].strip() == "Decision based on MTUS."
