@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from etl.layouts import common, generic_items
+from etl.layouts import common, generic_header, generic_items
 from etl.layouts.base import LayoutResult, assemble
 
 FORMAT = "unknown"
@@ -39,9 +39,15 @@ def detect(text: str) -> bool:
 
 def parse(text: str) -> LayoutResult:
     warnings = ["unrecognised letter layout: fields read by generic rules"]
-    header = common.read_header(text)
+    header = generic_header.fill_header(common.read_header(text), text)
     credentials = common.listed_credentials(text)
     if not credentials[0] and not credentials[1]:
         credentials = common.prose_credentials(text)
+    states, specialties, unknown_states = credentials
+    credentials = (
+        states or generic_header.licensed_states(text),
+        specialties or generic_header.board_specialties(text),
+        unknown_states,
+    )
     items, item_warnings = generic_items.read_items(text)
     return assemble(header, text, credentials, items, warnings + item_warnings)

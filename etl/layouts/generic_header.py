@@ -1,0 +1,90 @@
+"""Header fields of a letter in a layout never seen, for what the era readers leave empty: dates
+and priority after labels worded any way ("Final Determination Date:", "Decision issued:",
+"Letter date   06/22/2020", "Injury date:", "Review Type: Standard"), and the reviewer's states
+from any licensing phrase ("licensed in California and Nevada", "Licensed in: California, Texas",
+"State(s) of licensure: California, Oregon") and their specialties from "Board certification: …"."""
+
+from __future__ import annotations
+
+import re
+
+from etl.layouts import common
+from etl.layouts.base import Header
+
+HEAD_CHARACTERS = 3000
+_DATE_VALUE = rf"\s*[:\-]?\s*(?P<date>{common.DATE}|{common.NAMED_DATE})"
+_DATE_LABELS = {
+    "decision_date": r"(?:final\s+)?determination\s+date|date\s+of\s+(?:final\s+)?(?:determination|decision)|"
+    r"decision\s+(?:date|issued)|letter\s+date|date\s+issued|issued\s+on",
+    "date_of_injury": r"date\s+of\s+injury|injury\s+date",
+    "application_received": r"application\s+received|date\s+received",
+    "date_assigned": r"date\s+assigned",
+    "ur_denial_date": r"ur\s+denial\s+date|date\s+of\s+(?:the\s+)?ur\s+denial",
+}
+_LABELLED_DATES = {
+    field: re.compile(rf"\b(?:{label}){_DATE_VALUE}", re.IGNORECASE) for field, label in _DATE_LABELS.items()
+}
+_PRIORITY = re.compile(
+    r"\b(?:priority|review\s+type|type\s+of\s+review)\s*:?\s*(standard|expedited|regular|urgent)\b",
+    re.IGNORECASE,
+)
+_BOARD = re.compile(r"\bboard\s+certification\s*:\s*(?P<specialties>[^.\n]{2,200})", re.IGNORECASE)
+_LICENSED = re.compile(
+    r"\b(?:licensed\s+(?:to\s+practice\s+)?in|state\(?s?\)?\s+of\s+licensure)\s*:?\s*(?P<states>[^.\n]{2,120})",
+    re.IGNORECASE,
+)
+
+
+def fill_header(header: Header, text: str) -> Header:
+    """`header` with its empty dates and priority read from labels worded any way."""
+    head = " ".join(text[:HEAD_CHARACTERS].split())
+    filled = dict(header)
+    for field, pattern in _LABELLED_DATES.items():
+        if filled[field] is None:
+            found = pattern.search(head)
+            filled[field] = common.iso_date(found.group("date")) if found else None
+    if filled["priority"] is None:
+        found = _PRIORITY.search(head)
+        filled["priority"] = _priority(found.group(1)) if found else None
+    return Header(**filled)  # type: ignore[typeddict-item]
+
+
+def licensed_states(text: str) -> list[str]:
+    """USPS codes of the first licensing phrase, read up to the first word that is no state."""
+    found = _LICENSED.search(" ".join(text.split()))
+    if not found:
+        return []
+    codes, _ = common.states(_leading_states(found.group("states")))
+    return codes
+
+
+def board_specialties(text: str) -> list[str]:
+    """ "Board certification: Occupational Medicine, Family Medicine." → the specialties, as written."""
+    found = _BOARD.search(text)
+    if not found:
+        return []
+    return [name.strip(" .") for name in found.group("specialties").split(",") if name.strip(" .")]
+
+
+def _leading_states(phrase: str) -> str:
+    """ "California and Nevada, board certified …" → "California, Nevada" (the states only)."""
+    names = []
+    for name in re.split(r",|;|\band\b|&", phrase):
+        name = name.strip(" .")
+        if not name:
+            continue
+        if common.states(name)[0]:
+            names.append(name)
+            continue
+        words = name.split()  # "Oregon Certification(s)/Specialty: …": the state, then other words
+        leading = next(
+            (" ".join(words[:n]) for n in (3, 2, 1) if common.states(" ".join(words[:n]))[0]), None
+        )
+        if leading:
+            names.append(leading)
+        break
+    return ", ".join(names)
+
+
+def _priority(word: str) -> str:
+    return "Expedited" if word.lower() in ("expedited", "urgent") else "Standard"
