@@ -29,7 +29,6 @@ _PROSE_SENTENCE = re.compile(
 )
 _NOT_CITED = re.compile(r"did not cite any", re.IGNORECASE)
 _OUTSIDE_MTUS = re.compile(r"based their decision on recommendation\(s\) outside of the MTUS")
-_NON_MTUS = re.compile(r"Non-MTUS(?:\s+Citation)?", re.IGNORECASE)
 # What may stand between the guideline's name and its chapter: punctuation, the edition year,
 # "Chapter 7", "14th Edition" (when not blanked as noise).
 _LEAD_FILLER = re.compile(
@@ -327,7 +326,7 @@ def _lead(blanked: str, start: int, end: int, source: str) -> tuple[int, int | N
     Disability Guidelines (ODG), Treatment in Workers' Comp, 2016,"), with the edition year and
     the edition's title they hold."""
     position, year, title = start, None, None
-    prefix = _NON_MTUS.match(blanked, position, end)
+    prefix = _opening().match(blanked, position, end)
     position = prefix.end() if prefix else position
     names = _lead_pattern()
     while position < end:
@@ -491,6 +490,13 @@ def _is_source_name(alias: rules.GuidelineAlias) -> bool:
 def _source_pattern() -> re.Pattern[str]:
     names = [a.alias for a in rules.guideline_aliases() if _is_source_name(a)]
     return re.compile(_alternation(names), re.IGNORECASE)
+
+
+@cache
+def _opening() -> re.Pattern[str]:
+    """ "Non-MTUS Citation", or the "the" of "… and the UpToDate …" (or of a web address)."""
+    named = _source_pattern().pattern + "|" + _URL.pattern
+    return re.compile(r"Non-MTUS(?:\s+Citation)?|the\s+(?=" + named + ")", re.IGNORECASE)
 
 
 @cache
