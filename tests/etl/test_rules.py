@@ -1,3 +1,5 @@
+import re
+
 from etl import rules
 from etl.records import CATEGORIES
 
@@ -37,3 +39,16 @@ def test_guideline_aliases_have_known_families():
 def test_longest_guideline_alias_comes_first():
     lengths = [len(alias.alias) for alias in rules.guideline_aliases()]
     assert lengths == sorted(lengths, reverse=True)
+
+
+def test_guideline_alias_roles_and_documents():
+    for alias in rules.guideline_aliases():
+        assert alias.role in {"chapter", "title", "source"}, alias
+        assert (alias.document is None) == (alias.role == "source"), alias
+
+
+def test_guideline_noise_loads_and_names_only_known_placeholders():
+    noise = rules.guideline_noise()
+    assert "(updated {date})" in noise and "Online Version" in noise
+    for phrase in noise:
+        assert set(re.findall(r"\{\w+\}", phrase)) <= {"{date}", "{ordinal}"}, phrase
