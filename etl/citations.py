@@ -77,10 +77,11 @@ _WRAPPED = re.compile(r"\((.*)\)")
 _TOPIC_COLON = re.compile(r"(?<=[^\W\d_])\s*:(?=\s)")  # "UpToDate: Lumbar stenosis", not "2009;10(2):113"
 _BLANK_RUN = re.compile(r"\s*([,;:]?)\s{2,}([,;:]?)\s*")
 _EDGE = " ,;:-–/."
+_TOPIC_MARKS = ",;:-–/."
 # Flexible spelling of a rule phrase: "Forearm, Wrist & Hand" also reads "Forearm, Wrist, and
 # Hand", "Low Back - Lumbar & Thoracic" also "Low Back, Lumbar and Thoracic".
 _PHRASE_TOKEN = re.compile(r"\{\w+\}|&|\band\b|\w+|['’]|[^\w\s,\-–—'’]", re.IGNORECASE)
-_PHRASE_GAP = r"[\s,\-–—]*"
+_PHRASE_GAP = r"[\s,:\-–—]*"
 _PLACEHOLDERS = {
     "{date}": r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})(?!\d)|\d{1,2}/(?:\d{4}|\d{2})(?!\d)"
     r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2},?\s+)?\d{4}"
@@ -381,13 +382,15 @@ def _pages(body: str) -> tuple[str, list[str]]:
 
 
 def _document(body: str, source: str) -> tuple[str | None, str]:
-    """The canonical book or chapter and the text that names its section."""
+    """The canonical book or chapter and the text that names its section. Another source known
+    by name is its document only when its topic follows a mark ("UpToDate: Lumbar stenosis",
+    "American Pain Society guidelines"); else its whole title is ("CDC Guideline for …")."""
     pattern = _alias_pattern(source)
     match = pattern.match(body) or (pattern.search(body) if source != "Other" else None)
-    if not match:
+    after = body[_skip(_QUALIFIER, body, match.end(), len(body)) :] if match else ""
+    if not match or (source == "Other" and after.strip() and after.lstrip()[0] not in _TOPIC_MARKS):
         return _named_work(body) if source == "Other" else (None, body)
     document = _lookup()[(source, _key(match.group()))].document
-    after = body[_skip(_QUALIFIER, body, match.end(), len(body)) :]
     if match.start() > 0 and not after.strip(_EDGE):
         return document, body[: match.start()]  # "MRI shoulder": the topic comes first
     return document, after
@@ -496,7 +499,7 @@ def _source_pattern() -> re.Pattern[str]:
 def _opening() -> re.Pattern[str]:
     """ "Non-MTUS Citation", or the "the" of "… and the UpToDate …" (or of a web address)."""
     named = _source_pattern().pattern + "|" + _URL.pattern
-    return re.compile(r"Non-MTUS(?:\s+Citation)?|the\s+(?=" + named + ")", re.IGNORECASE)
+    return re.compile(r"(?:the\s+)?Non-MTUS(?:\s+Citation)?|the\s+(?=" + named + ")", re.IGNORECASE)
 
 
 @cache

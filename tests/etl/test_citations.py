@@ -705,3 +705,29 @@ def test_long_adversarial_paragraphs_take_linear_time():
         started = time.perf_counter()
         parse_guidelines(paragraph)
         assert time.perf_counter() - started < 2.0, paragraph[:60]
+
+
+@pytest.mark.parametrize(
+    ("written", "document", "section"),
+    [
+        ("American Pain Society guidelines", "American Pain Society", None),
+        ("UpToDate, Opioid withdrawal", "UpToDate", "Opioid withdrawal"),
+        ("Hayes Directory: Spinal cord stimulation", "Hayes Directory", "Spinal cord stimulation"),
+        (
+            "CDC Guideline for Prescribing Opioids for Chronic Pain - United States, 2016",
+            "CDC Guideline for Prescribing Opioids for Chronic Pain - United States, 2016",
+            None,
+        ),
+    ],
+)
+def test_a_known_other_source_is_its_name_or_its_whole_title(written, document, section):
+    odg, other = parse_guidelines(f"{NON_MTUS} ODG Pain Chapter, Opioids, and the {written}.")
+    assert (odg["document"], odg["section"]) == ("Pain Chapter", "Opioids")
+    assert (other["source"], other["document"], other["section"]) == ("Other", document, section)
+
+
+def test_prose_non_mtus_guideline_named_with_its_label():
+    [odg] = parse_guidelines(
+        "The Claims Administrator based its decision on the Non-MTUS Official Disability Guidelines (ODG)."
+    )
+    assert (odg["source"], odg["document"], odg["section"]) == ("ODG", None, None)
