@@ -451,7 +451,22 @@ def _flexible(phrase: str) -> str:
 def _alternation(phrases: list[str]) -> str:
     """Phrases as whole words, led by a lookahead of their first characters: the regex engine
     then skips every other position quickly (a search is about four times faster)."""
-    return _first_characters(phrases) + r"(?<!\w)(?:" + "|".join(_flexible(p) for p in phrases) + r")(?!\w)"
+    return _first_characters(phrases) + r"(?<!\w)(?:" + _branches(phrases) + r")(?!\w)"
+
+
+def _branches(phrases: list[str]) -> str:
+    """The phrases' regexes with those starting with the same letter under one branch ("[pP](?:ain
+    Chapter|ain)"): the engine tries one branch at a position instead of every phrase (twice as
+    fast with some fifty phrases); the rule file's order (longest first) is kept within a branch."""
+    groups: dict[str, list[str]] = {}
+    for phrase in phrases:
+        regex = _flexible(phrase)
+        letter = regex[0].isalnum()
+        groups.setdefault(regex[0].lower() if letter else regex, []).append(regex[1:] if letter else regex)
+    return "|".join(
+        f"[{key}{key.upper()}](?:{'|'.join(rests)})" if len(key) == 1 and key.isalnum() else rests[0]
+        for key, rests in groups.items()
+    )
 
 
 
