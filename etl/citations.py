@@ -46,6 +46,11 @@ _JOINER = re.compile(
     r"(?:(?P<stop>[.;])|,|(?P<word>\s(?:and|&|as well as)))\s*(?P<the>the\s+)?\Z", re.IGNORECASE
 )
 _JOINER_REACH = 16
+# "Non-MTUS Citation", or the "the" of "… and the UpToDate …" (when a guideline's name follows).
+_OPENING = re.compile(r"(?:the\s+)?(?P<label>Non-MTUS(?:\s+Citation)?)|the\s+", re.IGNORECASE)
+_AND = re.compile(r"\band\s+", re.IGNORECASE)
+_SEMICOLON = re.compile(r";\s+")
+_MTUS_WORD = re.compile(r"MTUS\s+")
 _YEAR_AFTER = re.compile(
     r"^[\s,]*(?:\((?=[^()]*(?:ACOEM|Edition))[^()]*?\(?((?:19|20)\d{2})\)?[^()]*\)"
     r"|\(?((?:19|20)\d{2})\)?(?![\d/]))"
@@ -81,7 +86,12 @@ _TOPIC_MARKS = ",;:-–/."
 # Flexible spelling of a rule phrase: "Forearm, Wrist & Hand" also reads "Forearm, Wrist, and
 # Hand", "Low Back - Lumbar & Thoracic" also "Low Back, Lumbar and Thoracic".
 _PHRASE_TOKEN = re.compile(r"\{\w+\}|&|\band\b|\w+|['’]|[^\w\s,\-–—'’]", re.IGNORECASE)
-_PHRASE_GAP = r"[\s,:\-–—]*"
+# Between a phrase's words; ASCII only (a non-ASCII character in a class makes each gap slow to
+# compile), so an en or em dash is allowed only where the phrase itself has a dash.
+_PHRASE_GAP = r"[\s,:-]*"
+_PHRASE_DASH_GAP = r"[\s,:-]*(?:(?:–|—)[\s,:-]*)?"
+_APOSTROPHE = "(?:'|’)?"
+_DASHES = ("-", "–", "—")
 _PLACEHOLDERS = {
     "{date}": r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})(?!\d)|\d{1,2}/(?:\d{4}|\d{2})(?!\d)"
     r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2},?\s+)?\d{4}"
@@ -178,9 +188,11 @@ def _mtus_piece(text: str, blanked: str) -> _Piece:
 def _mtus_parts(blanked: str, end: int) -> list[tuple[int, int]]:
     """ ", and Chronic Pain Medical Treatment 2016, …" starts a second MTUS citation."""
     bounds = [0]
-    for split in _mtus_split().finditer(blanked, 0, end):
-        before = blanked[: split.start()].rstrip()
-        bounds += [len(before) - before.endswith(","), split.end()]
+    books = _alias_pattern("MTUS")
+    for split in _AND.finditer(blanked, 0, end):
+        if books.match(blanked, _skip(_MTUS_WORD, blanked, split.end(), end), end):
+            before = blanked[: split.start()].rstrip()
+            bounds += [len(before) - before.endswith(","), split.end()]
     bounds.append(end)
     return [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
 
@@ -316,10 +328,16 @@ def _semicolon_parts(blanked: str, start: int, end: int, source: str) -> list[tu
     """ "Low back, Manipulation; Neck and Upper back, Manipulation": each chapter after a ";"
     starts another part; a part ends just after its ";"."""
     parts = []
-    for split in _semicolon_split(source).finditer(blanked, start, end):
-        parts.append((start, split.start() + 1))
-        start = split.end()
+    chapters = _alias_pattern(source)
+    for split in _SEMICOLON.finditer(blanked, start, end):
+        if chapters.match(blanked, split.end(), end):
+            parts.append((start, split.start() + 1))
+            start = split.end()
     return [*parts, (start, end)]
+
+
+def _names_a_guideline(blanked: str, start: int, end: int) -> bool:
+    return bool(_source_pattern().match(blanked, start, end) or _URL.match(blanked, start, end))
 
 
 def _lead(blanked: str, start: int, end: int, source: str) -> tuple[int, int | None, str | None]:
@@ -327,8 +345,9 @@ def _lead(blanked: str, start: int, end: int, source: str) -> tuple[int, int | N
     Disability Guidelines (ODG), Treatment in Workers' Comp, 2016,"), with the edition year and
     the edition's title they hold."""
     position, year, title = start, None, None
-    prefix = _opening().match(blanked, position, end)
-    position = prefix.end() if prefix else position
+    prefix = _OPENING.match(blanked, position, end)
+    if prefix and (prefix.group("label") or _names_a_guideline(blanked, prefix.end(), end)):
+        position = prefix.end()
     names = _lead_pattern()
     while position < end:
         name = names.match(blanked, position, end)
@@ -433,12 +452,15 @@ def _flexible(phrase: str) -> str:
     """A rule phrase as a regex that allows its variant spellings (see _PHRASE_TOKEN). An
     apostrophe is optional and sticks to its word, so that no two gaps meet (a run of spaces
     could otherwise be shared between them in many ways: backtracking)."""
-    regex = ""
-    for token in _PHRASE_TOKEN.findall(phrase):
+    regex, end = "", 0
+    for match in _PHRASE_TOKEN.finditer(phrase):
+        token, gap = match.group(), phrase[end : match.start()]
+        end = match.end()
         if token in ("'", "’"):
-            regex += "['’]?"
+            regex += _APOSTROPHE
             continue
-        regex += _PHRASE_GAP if regex else ""
+        if regex:
+            regex += _PHRASE_DASH_GAP if any(dash in gap for dash in _DASHES) else _PHRASE_GAP
         if token in _PLACEHOLDERS:
             regex += _PLACEHOLDERS[token]
         elif token.lower() in ("&", "and"):
@@ -510,11 +532,6 @@ def _source_pattern() -> re.Pattern[str]:
     return re.compile(_alternation(names), re.IGNORECASE)
 
 
-@cache
-def _opening() -> re.Pattern[str]:
-    """ "Non-MTUS Citation", or the "the" of "… and the UpToDate …" (or of a web address)."""
-    named = _source_pattern().pattern + "|" + _URL.pattern
-    return re.compile(r"(?:the\s+)?Non-MTUS(?:\s+Citation)?|the\s+(?=" + named + ")", re.IGNORECASE)
 
 
 @cache
@@ -536,14 +553,3 @@ def _alias_pattern(family: str) -> re.Pattern[str]:
 def _noise_pattern() -> re.Pattern[str]:
     return re.compile(_alternation(list(rules.guideline_noise())), re.IGNORECASE)
 
-
-@cache
-def _semicolon_split(family: str) -> re.Pattern[str]:
-    return re.compile(r";\s+(?=" + _alias_pattern(family).pattern + ")", re.IGNORECASE)
-
-
-@cache
-def _mtus_split() -> re.Pattern[str]:
-    """ ", and Chronic Pain Medical Treatment 2016, …" starts a second MTUS citation."""
-    books = _alias_pattern("MTUS").pattern
-    return re.compile(r"(?=[aA])\band\s+(?=(?:MTUS\s+)?" + books + ")", re.IGNORECASE)
