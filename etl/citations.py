@@ -50,10 +50,12 @@ _JOINER_REACH = 16
 _OPENING = re.compile(r"(?:the\s+)?(?P<label>Non-MTUS(?:\s+Citation)?)|the\s+", re.IGNORECASE)
 _AND = re.compile(r"\band\s+", re.IGNORECASE)
 _SEMICOLON = re.compile(r";\s+")
+_SEPARATORS = re.compile(r"[\s,:-]*")
 _MTUS_WORD = re.compile(r"MTUS\s+")
 _YEAR_AFTER = re.compile(
     r"^[\s,]*(?:\((?=[^()]*(?:ACOEM|Edition))[^()]*?\(?((?:19|20)\d{2})\)?[^()]*\)"
-    r"|\(?((?:19|20)\d{2})\)?(?![\d/]))"
+    r"|\(?(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(?:\d{1,2},?\s+)?)?"
+    r"((?:19|20)\d{2})\)?(?![\d/]))"
 )
 _SECTIONS = re.compile(r"Section(?:\(s\)|s)?\s*:\s*", re.IGNORECASE)
 _PAGE_NUMBERS = r"\d+(?:\s*(?:[-–]|to)\s*\d+)?"
@@ -198,13 +200,17 @@ def _mtus_parts(blanked: str, end: int) -> list[tuple[int, int]]:
 
 
 def _mtus_end(blanked: str) -> tuple[int, int]:
-    """Where an MTUS sentence's books end and the guideline it goes on to name begins ("MTUS …,
-    Section(s): Opioids, and ODG Pain Chapter"); an MTUS book named so ("and ACOEM Low Back
-    Disorders") stays MTUS. (len, len) when it names none."""
+    """Where an MTUS sentence's books end and the non-MTUS guideline it goes on to name begins
+    ("MTUS …, Section(s): Opioids, and ODG Pain Chapter"); (len, len) when it names none. Only
+    after "and", ";" or ".", not a comma, which introduces what the book is ("MTUS Low Back
+    Complaints, ACOEM Practice Guidelines, 2nd Edition"); an MTUS book stays MTUS ("and ACOEM
+    Low Back Disorders")."""
     books = _alias_pattern("MTUS")
     for mention in _mentions(blanked):
         joiner = _joiner(blanked, mention)
-        if joiner and not books.match(blanked, joiner.start("the") if joiner.group("the") else mention.start):
+        if not joiner or not (joiner.group("word") or joiner.group("stop")):
+            continue
+        if not books.match(blanked, joiner.start("the") if joiner.group("the") else mention.start):
             return _bounds(joiner, mention)
     return len(blanked), len(blanked)
 
@@ -372,6 +378,10 @@ def _citation(piece: _Piece, source: str) -> Citation:
     if year_match:
         year = int(year_match.group(1) or year_match.group(2))
         rest = rest[_skip(_QUALIFIER, rest, year_match.end(), len(rest)) :]
+    described = _SEPARATORS.match(rest)
+    if document and _lead_pattern().match(rest, described.end()):
+        end, edition, _ = _lead(rest, described.end(), len(rest), source)
+        rest, year = rest[end:], year or edition
     sections = _SECTIONS.search(rest)
     if sections:
         rest = rest[sections.end() :]

@@ -731,3 +731,37 @@ def test_prose_non_mtus_guideline_named_with_its_label():
         "The Claims Administrator based its decision on the Non-MTUS Official Disability Guidelines (ODG)."
     )
     assert (odg["source"], odg["document"], odg["section"]) == ("ODG", None, None)
+
+
+def test_what_describes_an_mtus_book_is_neither_section_nor_another_citation():
+    [mtus] = parse_guidelines(
+        "Decision based on MTUS Knee Complaints, ACOEM Practice Guidelines, 2nd Edition (2004), Chapter 13, "
+        "pages 343-345."
+    )
+    assert (mtus["source"], mtus["document"], mtus["year"], mtus["section"], mtus["pages"]) == (
+        "MTUS",
+        "Knee Complaints",
+        2004,
+        None,
+        ["343-345"],
+    )
+
+
+def test_an_edition_date_with_a_month_gives_the_year():
+    [mtus] = parse_guidelines(
+        "Decision based on MTUS Chronic Pain Medical Treatment Guidelines (July 2009), Ketamine, Page(s): 56."
+    )
+    assert (mtus["year"], mtus["section"], mtus["pages"]) == (2009, "Ketamine", ["56"])
+
+
+def test_acoem_named_after_and_in_an_mtus_sentence_is_its_own_citation():
+    mtus, acoem = parse_guidelines(
+        "Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): Ketamine, and ACOEM "
+        "Chronic Pain Chapter, Ketamine."
+    )
+    assert (mtus["source"], mtus["section"]) == ("MTUS", "Ketamine")
+    assert (acoem["source"], acoem["document"], acoem["section"]) == (
+        "ACOEM",
+        "Chronic Pain Chapter",
+        "Ketamine",
+    )
