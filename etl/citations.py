@@ -30,13 +30,13 @@ _PROSE_SENTENCE = re.compile(
 _NOT_CITED = re.compile(r"did not cite any", re.IGNORECASE)
 _OUTSIDE_MTUS = re.compile(r"based their decision on recommendation\(s\) outside of the MTUS")
 # What may stand between the guideline's name and its chapter: punctuation, the edition year,
-# "Chapter 7", "14th Edition" (when not blanked as noise).
+# "Chapter 7", "Chapter:", "14th Edition" (when not blanked as noise).
 _LEAD_FILLER = re.compile(
-    r"[\s:,\-–/()]+|(?P<year>(?:19|20)\d{2})(?![\d/])|Chapter\s+\d+\b"
+    r"[\s:,\-–/()]+|(?P<year>(?:19|20)\d{2})(?![\d/])|Chapters?(?:\s+\d+)?\b"
     r"|\d{1,2}(?:st|nd|rd|th)\s+Edition\b",
     re.IGNORECASE,
 )
-_QUALIFIER = re.compile(r"(?:\s*\b(?:chapters?|sections?|guidelines?)\b)+", re.IGNORECASE)
+_QUALIFIER = re.compile(r"(?:\s*\b(?:chapters?(?:\s+\d+\b)?|sections?|guidelines?)\b)+", re.IGNORECASE)
 _CHAPTER_LIST = re.compile(r"\s*[,;]\s*|\s+(?:and|&)\s+", re.IGNORECASE)
 _CHAPTER_FOLLOWER = re.compile(
     r"\s*(?:$|[,.;:/(\-–])|\s+(?:chapters?|sections?|and|&)(?!\w)", re.IGNORECASE
@@ -61,7 +61,7 @@ _SECTIONS = re.compile(r"Section(?:\(s\)|s)?\s*:\s*", re.IGNORECASE)
 _PAGE_NUMBERS = r"\d+(?:\s*(?:[-–]|to)\s*\d+)?"
 _PAGES = re.compile(
     r"(?=[pP])(?<![\w/.=?&-])(?:Page\(s\)|(?:pages?|pgs?|pp|p)\b)\.?\s*:?\s*"
-    rf"(?P<pages>{_PAGE_NUMBERS}(?:\s*(?:,|and|&)\s*{_PAGE_NUMBERS})*)(?:\s+of\s+\d+)?\)?",
+    rf"(?P<pages>{_PAGE_NUMBERS}(?:\s*(?:,\s*(?:and|&)?|and|&)\s*{_PAGE_NUMBERS})*)(?:\s+of\s+\d+)?\)?",
     re.IGNORECASE,
 )
 _PAGE_LIST = re.compile(r",|\band\b|&")
@@ -172,10 +172,14 @@ def _prose_citations(match: re.Match[str]) -> list[Citation]:
     sentence = match.group(0).strip()
     body = _MTUS_CLAUSE.sub("", match.group("body").strip()).strip()
     blanked = _blank_noise(body)
+    citations, others_start = [], 0
     if _IN_MTUS.search(sentence) or _MTUS_PREFIX.match(body):
-        return [_citation(_mtus_piece(sentence, blanked), "MTUS")]
-    citations = []
-    for start, end, source in _guidelines(blanked):
+        mtus_end, others_start = _mtus_end(blanked)  # "…, which is part of the MTUS, and the ODG …"
+        mtus = _MTUS_CLAUSE.sub("", blanked[:mtus_end].rstrip(" ,"))
+        citations.append(_citation(_mtus_piece(sentence, mtus), "MTUS"))
+    if others_start >= len(blanked):
+        return citations
+    for start, end, source in _guidelines(blanked, others_start):
         first = _chapters(body, blanked, start, end, source)[0]
         citations.append(_citation(_Piece(sentence, first.body, first.year, first.title), source))
     return citations

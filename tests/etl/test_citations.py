@@ -765,3 +765,34 @@ def test_acoem_named_after_and_in_an_mtus_sentence_is_its_own_citation():
         "Chronic Pain Chapter",
         "Ketamine",
     )
+
+
+def test_prose_naming_an_mtus_book_and_then_the_odg():
+    mtus, odg = parse_guidelines(
+        "The Expert Reviewer based his/her decision on the MTUS Chronic Pain Medical Treatment Guidelines, "
+        "Ketamine, page 56, which is part of the MTUS, and the Official Disability Guidelines (ODG), Pain "
+        "Chapter, Ketamine, which is not part of the MTUS."
+    )
+    assert _summary([mtus, odg]) == [
+        ("MTUS", "Chronic Pain Medical Treatment Guidelines", "Ketamine", ["56"]),
+        ("ODG", "Pain Chapter", "Ketamine", []),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "section", "pages"),
+    [
+        (
+            "MTUS Chronic Pain Treatment Guidelines Ketamine pages 56, 58, and 60.",
+            "Ketamine",
+            ["56", "58", "60"],
+        ),
+        ("MTUS Low Back Complaints Chapter 12, Surgical Considerations.", "Surgical Considerations", []),
+        ("Non-MTUS Citation Official Disability Guidelines (ODG), Chapter: Pain, Ketamine.", "Ketamine", []),
+        ("Non-MTUS Citation ODG Pain (last update 2016), Ketamine.", "Ketamine", []),
+        ("Non-MTUS Citation ODG Pain, updated on 11/12/2016, Ketamine.", "Ketamine", []),
+    ],
+)
+def test_more_ways_of_writing_pages_chapters_and_revisions(written, section, pages):
+    [citation] = parse_guidelines(f"Decision based on {written}")
+    assert (citation["section"], citation["pages"]) == (section, pages)
