@@ -311,7 +311,7 @@ def _chapters(text: str, blanked: str, start: int, end: int, source: str) -> lis
             after = _skip(_QUALIFIER, blanked, chapter.end(), part_end)
             separator = _CHAPTER_LIST.match(blanked, after, part_end)
             following = separator and pattern.match(blanked, separator.end(), part_end)
-            if not following or not _CHAPTER_FOLLOWER.match(blanked, following.end(), part_end):
+            if not following or not _lists_a_chapter(blanked, following, part_end):
                 break
             cut = after + _kept(separator.group())
             pieces.append(_Piece(text[text_start:cut].strip(), blanked[body_start:cut], year, title))
@@ -321,6 +321,12 @@ def _chapters(text: str, blanked: str, start: int, end: int, source: str) -> lis
             pieces.append(_Piece(piece_text, blanked[body_start:part_end], year, title))
     pieces.append(_Piece(text[text_start:end].strip(), blanked[body_start:end], year, title))
     return pieces
+
+
+def _lists_a_chapter(blanked: str, name: re.Match[str], end: int) -> bool:
+    """Whether a chapter's name after a separator is another chapter of the list, not the start
+    of a topic ("Knee Chapter, Knee brace"): it says "Chapter", or a mark or the end follows."""
+    return "chapter" in name.group().lower() or bool(_CHAPTER_FOLLOWER.match(blanked, name.end(), end))
 
 
 def _kept(separator: str) -> int:

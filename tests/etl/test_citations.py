@@ -796,3 +796,11 @@ def test_prose_naming_an_mtus_book_and_then_the_odg():
 def test_more_ways_of_writing_pages_chapters_and_revisions(written, section, pages):
     [citation] = parse_guidelines(f"Decision based on {written}")
     assert (citation["section"], citation["pages"]) == (section, pages)
+
+
+def test_a_chapter_named_with_its_word_continues_a_list_of_chapters():
+    neck, low_back = parse_guidelines(
+        "Decision based on Non-MTUS Citation ODG Neck and Upper Back Chapter, Low Back Chapter Traction."
+    )
+    assert (neck["document"], neck["section"]) == ("Neck and Upper Back Chapter", None)
+    assert (low_back["document"], low_back["section"]) == ("Low Back Chapter", "Traction")
