@@ -46,6 +46,7 @@ _JOINER = re.compile(
     r"(?:(?P<stop>[.;])|,|(?P<word>\s(?:and|&|as well as)))\s*(?P<the>the\s+)?\Z", re.IGNORECASE
 )
 _JOINER_REACH = 16
+_TAIL_MARKS = (" and", "&", ";", ". ")  # the joiners after which an MTUS sentence may go on
 # "Non-MTUS Citation", or the "the" of "… and the UpToDate …" (when a guideline's name follows).
 _OPENING = re.compile(r"(?:the\s+)?(?P<label>Non-MTUS(?:\s+Citation)?)|the\s+", re.IGNORECASE)
 _AND = re.compile(r"\band\s+", re.IGNORECASE)
@@ -72,7 +73,7 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _URL_TAIL = ".,;:!?)]'\""
-_URL_HINTS = ("://", "www.", ".gov", ".com", ".org", ".net", ".edu", ".int", ".info")
+_DOMAIN_HINT = re.compile(r"\.(?:gov|com|org|net|edu|int|info)\b")  # on lower-case text
 _MTUS_CLAUSE = re.compile(
     r",?\s*(?:which|that)\s+(?:is|are)\s+(?:not\s+)?(?:a\s+)?part of the (?:MTUS|Medical Treatment "
     r"Utilization Schedule)(?:\s*\(MTUS\))?\.?$|,?\s*(?:not\s+)?part of the MTUS\.?$",
@@ -101,6 +102,7 @@ _PLACEHOLDERS = {
     "{ordinal}": r"\d{1,2}(?:st|nd|rd|th)",
 }
 _KEY_WORD = re.compile(r"[a-z0-9]+")
+_PLACEHOLDER = re.compile(r"\{\w+\}")
 
 
 class _Piece(NamedTuple):
@@ -195,7 +197,7 @@ def _mtus_parts(blanked: str, end: int) -> list[tuple[int, int]]:
     """ ", and Chronic Pain Medical Treatment 2016, …" starts a second MTUS citation."""
     bounds = [0]
     books = _alias_pattern("MTUS")
-    for split in _AND.finditer(blanked, 0, end):
+    for split in _AND.finditer(blanked, 0, end) if " and " in blanked.lower() else ():
         if books.match(blanked, _skip(_MTUS_WORD, blanked, split.end(), end), end):
             before = blanked[: split.start()].rstrip()
             bounds += [len(before) - before.endswith(","), split.end()]
@@ -209,6 +211,9 @@ def _mtus_end(blanked: str) -> tuple[int, int]:
     after "and", ";" or ".", not a comma, which introduces what the book is ("MTUS Low Back
     Complaints, ACOEM Practice Guidelines, 2nd Edition"); an MTUS book stays MTUS ("and ACOEM
     Low Back Disorders")."""
+    lowered = blanked.lower()
+    if not any(mark in lowered for mark in _TAIL_MARKS):
+        return len(blanked), len(blanked)
     books = _alias_pattern("MTUS")
     for mention in _mentions(blanked):
         joiner = _joiner(blanked, mention)
@@ -282,8 +287,7 @@ def _mentions(blanked: str) -> list[_Mention]:
 
 def _urls(text: str) -> list[tuple[int, int]]:
     """Web addresses, without the sentence's punctuation after them (a ")" only when unopened)."""
-    lowered = text.lower()
-    if not any(hint in lowered for hint in _URL_HINTS):
+    if "://" not in text and "www" not in text.lower() and not _DOMAIN_HINT.search(text.lower()):
         return []
     spans = []
     for match in _URL.finditer(text):
@@ -459,6 +463,9 @@ def _clean_section(rest: str) -> str | None:
 
 def _blank_noise(text: str) -> str:
     """The text with edition noise replaced by as many spaces (positions stay valid)."""
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _noise_hints()):
+        return text
     return _noise_pattern().sub(lambda m: " " * len(m.group()), text)
 
 
@@ -471,16 +478,18 @@ def _key(text: str) -> str:
 def _flexible(phrase: str) -> str:
     """A rule phrase as a regex that allows its variant spellings (see _PHRASE_TOKEN). An
     apostrophe is optional and sticks to its word, so that no two gaps meet (a run of spaces
-    could otherwise be shared between them in many ways: backtracking)."""
-    regex, end = "", 0
+    could otherwise be shared between them in many ways: backtracking); parentheses hold their
+    words tight ("(Chronic)"), so that "(chronic" is a test for the phrase (_noise_hints)."""
+    regex, end, previous = "", 0, ""
     for match in _PHRASE_TOKEN.finditer(phrase):
         token, gap = match.group(), phrase[end : match.start()]
         end = match.end()
         if token in ("'", "’"):
             regex += _APOSTROPHE
             continue
-        if regex:
+        if regex and previous != "(" and token != ")":
             regex += _PHRASE_DASH_GAP if any(dash in gap for dash in _DASHES) else _PHRASE_GAP
+        previous = token
         if token in _PLACEHOLDERS:
             regex += _PLACEHOLDERS[token]
         elif token.lower() in ("&", "and"):
@@ -572,4 +581,21 @@ def _alias_pattern(family: str) -> re.Pattern[str]:
 @cache
 def _noise_pattern() -> re.Pattern[str]:
     return re.compile(_alternation(list(rules.guideline_noise())), re.IGNORECASE)
+
+
+@cache
+def _noise_hints() -> frozenset[str]:
+    """One word each noise phrase cannot be written without (with its "(" when it opens the
+    phrase): a sentence holding none has no noise, and most sentences hold none. The word is
+    one the guidelines' names do not use when the phrase has such a word ("index", not
+    "treatment", for "Treatment Index"), so that the test rarely passes in vain."""
+    common = {word for alias in rules.guideline_aliases() for word in _KEY_WORD.findall(alias.alias.lower())}
+    hints = set()
+    for phrase in rules.guideline_noise():
+        words = [w for w in _KEY_WORD.findall(_PLACEHOLDER.sub(" ", phrase.lower())) if not w.isdigit()]
+        rare = [w for w in words if w not in common] or words
+        hint = max(rare, key=len)
+        opening = re.match(r"\(\s*(\w+)", phrase)
+        hints.add("(" + hint if opening and opening.group(1).lower() == hint else hint)
+    return frozenset(hints)
 
