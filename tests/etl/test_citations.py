@@ -804,3 +804,12 @@ def test_a_chapter_named_with_its_word_continues_a_list_of_chapters():
     )
     assert (neck["document"], neck["section"]) == ("Neck and Upper Back Chapter", None)
     assert (low_back["document"], low_back["section"]) == ("Low Back Chapter", "Traction")
+
+
+@pytest.mark.parametrize("phrase", rules.guideline_noise())
+def test_every_noise_phrase_of_the_rule_file_stays_out_of_the_section(phrase):
+    written = phrase.replace("{date}", "05/10/16").replace("{ordinal}", "14th")
+    [odg] = parse_guidelines(f"{NON_MTUS} Official Disability Guidelines (ODG) Pain {written}, Ketamine.")
+    assert (odg["document"], odg["section"]) == ("Pain Chapter", "Ketamine")
+    [lower] = parse_guidelines(f"{NON_MTUS} ODG Pain, {written.lower()}, Ketamine.")
+    assert lower["section"] == "Ketamine"
