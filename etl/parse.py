@@ -15,7 +15,7 @@ from etl.normalise import normalise
 from etl.records import Item, Letter, doc_id
 
 MIN_LETTER_CHARACTERS = 200
-PARSER_CODE_VERSION = "2026.11.26"
+PARSER_CODE_VERSION = "2026.12.02"
 # A refresh re-derives every stored letter when this changes: after a parser release, or when an
 # analyst edits a rule file (the fingerprint covers etl/rules/*.csv).
 PARSER_VERSION = f"{PARSER_CODE_VERSION}+rules.{rules.fingerprint()}"
