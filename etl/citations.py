@@ -448,13 +448,19 @@ def _named_work(body: str) -> tuple[str | None, str]:
         return body[start:end], f"{body[:start].strip(_EDGE)}  {body[end:]}"
     colon = _TOPIC_COLON.search(body) if ":" in body else None
     name, topic = (body[: colon.start()], body[colon.end() :]) if colon else (body, "")
-    return (" ".join(name.split()).strip(_EDGE) or None), topic
+    return (_tidy(name) or None), topic
+
+
+def _tidy(text: str) -> str:
+    """Whitespace collapsed, edges trimmed, and where noise was blanked one separator left:
+    "Opioids (updated 5/10/16), criteria" → "Opioids, criteria"."""
+    if "  " in text:
+        text = _BLANK_RUN.sub(lambda m: f"{m.group(1) or m.group(2)} ", text)
+    return " ".join(text.split()).strip(_EDGE)
 
 
 def _clean_section(rest: str) -> str | None:
-    if "  " in rest:  # blanked noise: "Opioids (updated 5/10/16), criteria" → "Opioids, criteria"
-        rest = _BLANK_RUN.sub(lambda m: f"{m.group(1) or m.group(2)} ", rest)
-    rest = " ".join(rest.split()).strip(_EDGE)
+    rest = _tidy(rest)
     unwrapped = _WRAPPED.fullmatch(rest)
     if unwrapped and unwrapped.group(1).count("(") == unwrapped.group(1).count(")"):
         rest = unwrapped.group(1).strip(_EDGE)

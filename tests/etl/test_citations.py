@@ -813,3 +813,13 @@ def test_every_noise_phrase_of_the_rule_file_stays_out_of_the_section(phrase):
     assert (odg["document"], odg["section"]) == ("Pain Chapter", "Ketamine")
     [lower] = parse_guidelines(f"{NON_MTUS} ODG Pain, {written.lower()}, Ketamine.")
     assert lower["section"] == "Ketamine"
+
+
+def test_edition_noise_stays_out_of_an_other_documents_name():
+    [other] = parse_guidelines(
+        f"{NON_MTUS} Harrison's Principles of Internal Medicine, 19th Edition, Chapter 12, pp. 100-104."
+    )
+    assert (other["document"], other["pages"]) == (
+        "Harrison's Principles of Internal Medicine, Chapter 12",
+        ["100-104"],
+    )
