@@ -46,9 +46,14 @@ class Drug:
 
 @dataclass(frozen=True)
 class GuidelineAlias:
+    """A way of writing a book or chapter (role "chapter"), the guideline itself ("source": ODG,
+    ACOEM, never a document) or its edition's title ("title": a document only when no chapter is
+    named, e.g. "Treatment in Workers' Compensation")."""
+
     alias: str
-    document: str
+    document: str | None
     family: str
+    role: str = "chapter"
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -123,8 +128,18 @@ def specialties() -> dict[str, str]:
 @cache
 def guideline_aliases() -> tuple[GuidelineAlias, ...]:
     """Longest alias first, so "Low Back Complaints" wins over "Low Back"."""
-    rows = [GuidelineAlias(r["alias"], r["document"], r["family"]) for r in _rows("guidelines.csv")]
+    rows = [
+        GuidelineAlias(r["alias"], r["document"] or None, r["family"], r["role"] or "chapter")
+        for r in _rows("guidelines.csv")
+    ]
     return tuple(sorted(rows, key=lambda a: -len(a.alias)))
+
+
+@cache
+def guideline_noise() -> tuple[str, ...]:
+    """Edition noise written around guideline names ("(updated 05/10/16)", "Online Version"),
+    longest first; `{date}`, `{ordinal}` stand for any date and any "14th"."""
+    return tuple(sorted((row["phrase"] for row in _rows("guideline-noise.csv")), key=lambda p: -len(p)))
 
 
 @cache

@@ -5,6 +5,8 @@ from hypothesis import strategies as st
 from etl import rules
 from etl.classify import classify, classify_item
 
+PT_OT = "Physical Therapy/Occupational Therapy (PT/OT)"
+
 
 @pytest.mark.parametrize(
     ("treatment", "category", "subcategory"),
@@ -34,16 +36,8 @@ from etl.classify import classify, classify_item
         ("EMG/NCV bilateral upper extremities", "Diagnostic Testing", "EMG/NCV/NCS"),
         ("Urine drug screen", "Diagnostic Testing", "Lab & Pathology"),
         ("Functional capacity evaluation", "Diagnostic Testing", "Other Diagnostic Tests"),
-        (
-            "Physical therapy 2x6 lumbar spine",
-            "Rehabilitation",
-            "Physical Therapy/Occupational Therapy (PT/OT)",
-        ),
-        (
-            "Post-op physical therapy 2 times a week for 4 weeks",
-            "Rehabilitation",
-            "Physical Therapy/Occupational Therapy (PT/OT)",
-        ),
+        ("Physical therapy 2x6 lumbar spine", "Rehabilitation", PT_OT),
+        ("Post-op physical therapy 2 times a week for 4 weeks", "Rehabilitation", PT_OT),
         ("Chiropractic 8 sessions", "Rehabilitation", "Chiropractic"),
         ("Acupuncture x6", "Rehabilitation", "Acupuncture"),
         ("TENS unit rental", "DMEPOS", "Electrical Stimulation"),

@@ -1,3 +1,5 @@
+import re
+
 from etl import rules
 from etl.records import CATEGORIES
 
@@ -56,3 +58,16 @@ def test_no_keyword_is_listed_twice():
 def test_longest_word_ending_comes_first():
     lengths = [len(rule.ending) for rule in rules.word_endings()]
     assert lengths == sorted(lengths, reverse=True)
+
+
+def test_guideline_alias_roles_and_documents():
+    for alias in rules.guideline_aliases():
+        assert alias.role in {"chapter", "title", "source"}, alias
+        assert (alias.document is None) == (alias.role == "source"), alias
+
+
+def test_guideline_noise_loads_and_names_only_known_placeholders():
+    noise = rules.guideline_noise()
+    assert "(updated {date})" in noise and "Online Version" in noise
+    for phrase in noise:
+        assert set(re.findall(r"\{\w+\}", phrase)) <= {"{date}", "{ordinal}"}, phrase
