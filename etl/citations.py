@@ -24,7 +24,7 @@ from etl.records import Citation
 
 _DECISION_BASED_ON = re.compile(r"Decision based on\s+")
 _PROSE_SENTENCE = re.compile(
-    r"[^.]*?\b(?:based (?:its|his/her|his|her|their) decision on|relied (?:up)?on)\s+"
+    r"[^.]*?\b(?:based (?:its|his/her|his|her|their) decision on|relied (?:up)?on|also cited)\s+"
     r"(?P<body>(?:[^.]|\.(?=\S)|\.\s+(?=\d))*\.)",
 )
 _NOT_CITED = re.compile(r"did not cite any", re.IGNORECASE)
@@ -80,6 +80,9 @@ _MTUS_CLAUSE = re.compile(
 _MTUS_PREFIX = re.compile(r"^(?:the\s+)?(?:CA\s+|California\s+)?MTUS\s*(?:\(\w+\)\s*)?", re.IGNORECASE)
 _IN_MTUS = re.compile(r"(?<!not )part of the (?:MTUS|Medical Treatment Utilization)")
 _WRAPPED = re.compile(r"\((.*)\)")
+_CHAPTER_NUMBER = re.compile(r"^(?:chapter|ch\.)\s*\d+\b[\s,;:.]*", re.IGNORECASE)
+_FILLER = re.compile(r"(?:the|a|an|and|of|which|that|these|those)", re.IGNORECASE)
+_ARTICLE = re.compile(r"^the\s+", re.IGNORECASE)
 _TOPIC_COLON = re.compile(r"(?<=[^\W\d_])\s*:(?=\s)")  # "UpToDate: Lumbar stenosis", not "2009;10(2):113"
 _BLANK_RUN = re.compile(r"\s*([,;:]?)\s{2,}([,;:]?)\s*")
 _EDGE = " ,;:-–/."
@@ -446,7 +449,7 @@ def _named_work(body: str) -> tuple[str | None, str]:
         return body[start:end], f"{body[:start].strip(_EDGE)}  {body[end:]}"
     colon = _TOPIC_COLON.search(body) if ":" in body else None
     name, topic = (body[: colon.start()], body[colon.end() :]) if colon else (body, "")
-    return (_tidy(name) or None), topic
+    return (_ARTICLE.sub("", _tidy(name)) or None), topic
 
 
 def _tidy(text: str) -> str:
@@ -458,11 +461,13 @@ def _tidy(text: str) -> str:
 
 
 def _clean_section(rest: str) -> str | None:
-    rest = _tidy(rest)
+    """The section as written, without a leading "Chapter 12," (a chapter's number names no
+    topic) and never a lone filler word."""
+    rest = _CHAPTER_NUMBER.sub("", _tidy(rest))
     unwrapped = _WRAPPED.fullmatch(rest)
     if unwrapped and unwrapped.group(1).count("(") == unwrapped.group(1).count(")"):
         rest = unwrapped.group(1).strip(_EDGE)
-    return rest or None
+    return None if not rest or _FILLER.fullmatch(rest) else rest
 
 
 def _blank_noise(text: str) -> str:

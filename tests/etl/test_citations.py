@@ -826,3 +826,51 @@ def test_edition_noise_stays_out_of_an_other_documents_name():
         "Harrison's Principles of Internal Medicine, Chapter 12",
         ["100-104"],
     )
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "Decision based on MTUS ACOEM Low Back Complaints, Chapter 12, pg. 300.",
+        "The Claims Administrator based its decision on the ACOEM Practice Guidelines, 2nd Edition (2004), "
+        "Low Back Complaints, Chapter 12, pages 305-307, which is part of the MTUS.",
+    ],
+)
+def test_a_chapter_number_is_no_section(paragraph):
+    (citation,) = parse_guidelines(paragraph)
+    assert (citation["document"], citation["section"]) == ("Low Back Complaints", None)
+    assert citation["pages"] in (["300"], ["305-307"])
+
+
+def test_a_book_named_alone_in_prose_has_no_section():
+    paragraph = (
+        "The Claims Administrator based its decision on the Acupuncture Medical Treatment Guidelines, "
+        "which are part of the MTUS."
+    )
+    (citation,) = parse_guidelines(paragraph)
+    assert (citation["source"], citation["document"], citation["section"]) == (
+        "MTUS",
+        "Acupuncture Medical Treatment Guidelines",
+        None,
+    )
+
+
+def test_also_cited_in_prose_is_a_citation_of_its_own():
+    paragraph = (
+        "The Expert Reviewer based his/her decision on the Chronic Pain Medical Treatment Guidelines (2009), "
+        "Topical Analgesics, pages 111-113, which are part of the MTUS. The Expert Reviewer also cited the "
+        "Official Disability Guidelines (ODG), Pain Chapter, Compound creams, which is not part of the MTUS."
+    )
+    first, second = parse_guidelines(paragraph)
+    assert (first["section"], first["pages"]) == ("Topical Analgesics", ["111-113"])
+    assert (second["source"], second["document"], second["section"]) == (
+        "ODG",
+        "Pain Chapter",
+        "Compound creams",
+    )
+
+
+def test_an_other_sources_name_has_no_leading_article():
+    paragraph = "Decision based on Non-MTUS Citation the National Osteoporosis Foundation Clinician's Guide."
+    (citation,) = parse_guidelines(paragraph)
+    assert citation["document"] == "National Osteoporosis Foundation Clinician's Guide"
