@@ -36,6 +36,7 @@ _TOPICAL_FORM = re.compile(
     r"\b(?:cream|creams|gel|gels|patch|patches|pad|ointment|lotion|topical|liniment|roll-on|rub|foam)\b|\d%",
 )
 # Transdermal opioid patches (fentanyl, Butrans) are opioids, not topical analgesics.
+_SOLD_AS_TOPICAL = {"Topical Analgesics", "NSAIDs"}
 _KEEPS_GROUP_AS_PATCH = {"Opioids", "Opioid Antagonists", "Hormones", "Androgens & Anabolic Steroids"}
 _SPINAL_LEVEL = re.compile(
     r"\b[CTLS]\d{1,2}\s*-\s*[CTLS]?\d{1,2}\b|\b(?:lumbar|cervical|thoracic|spine|spinal)\b", re.I
@@ -54,6 +55,10 @@ _CONTEXT = re.compile(
 _JOINT = re.compile(
     r"\b(?:shoulders?|knees?|hips?|elbows?|wrists?|ankles?|joints?|glenohumeral|acromioclavicular|"
     r"subacromial|thumbs?|fingers?|cmc|toes?|trochanteric)\b"
+)
+_EVALUATION = re.compile(r"\b(?:evaluations?|eval|assessments?|testing|consultations?|consult)\b")
+_THERAPY = re.compile(
+    r"\b(?:therapy|therapies|psychotherapy|cbt|counsel+ing|sessions?|visits?|treatments?)\b"
 )
 # A consultation or referral about a surgery is a surgical consult (taxonomy.md's rule of thumb).
 _CONSULT_WORDS = frozenset({"consultation", "consult", "referral", "evaluation", "second opinion", "opinion"})
@@ -225,6 +230,8 @@ def _from_words(treatment: str) -> tuple[Classification, int] | None:
         category, subcategory = best.category, best.subcategory
         if best.matched in _CONSULT_WORDS and any(_is_operation(m) for m in every):
             category, subcategory = "Surgery", "Surgical Consult"
+        if subcategory == "Therapies" and _EVALUATION.search(text) and not _THERAPY.search(text):
+            subcategory = "Evaluation"  # "Pain psychology evaluation": the psychology is assessed
         if subcategory == "Other Injections" and best.matched in {"injection", "injections"}:
             steroid = any(m.drug is not None and m.drug.group == "Adrenal Cortical Steroids" for m in every)
             if steroid or _JOINT.search(text):
@@ -291,7 +298,10 @@ def _pharmaceutical(text: str, drug_matches: list[_Match], treatment: str) -> Cl
     keeps_group = first.group in _KEEPS_GROUP_AS_PATCH and not _SPREAD_FORM.search(text)
     if not keeps_group and _TOPICAL_FORM.search(text):
         distinct = {m.drug.generic for m in drug_matches if m.drug is not None}
-        compounded = len(distinct) > 1 or _COMPOUNDED.search(text) is not None
+        # A cream of a drug sold in no topical form (gabapentin, ketamine, cyclobenzaprine) is
+        # compounded even alone; a lidocaine or diclofenac product is an analgesic.
+        made_up = first.group not in _SOLD_AS_TOPICAL
+        compounded = len(distinct) > 1 or made_up or _COMPOUNDED.search(text) is not None
         group = "Topical Compounds" if compounded else "Topical Analgesics"
         return Classification("Pharmaceuticals", group, "rule", matched, first.generic, name)
     return Classification("Pharmaceuticals", first.group, "rule", matched, first.generic, name)

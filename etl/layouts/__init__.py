@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from etl.layouts import fdl2013, fdl2014, fdl2015, generic_items, unknown
+from etl.layouts import common, fdl2013, fdl2014, fdl2015, generic_header, generic_items, unknown
 from etl.layouts.base import LayoutResult
 
 LAYOUTS: tuple[ModuleType, ...] = (fdl2015, fdl2014, fdl2013)
@@ -37,4 +37,19 @@ def read(text: str) -> tuple[str, LayoutResult]:
                 *warnings,
                 f"no {layout.FORMAT} item with a decision found: items read by generic rules",
             ]
-    return layout.FORMAT, result
+    return layout.FORMAT, _filled(result, text)
+
+
+def _filled(result: LayoutResult, text: str) -> LayoutResult:
+    """What the layout's reader left empty, read by generic rules from the whole letter: a variant
+    of an era may move its header, case summary or credentials where the era reader never looks."""
+    result["header"] = generic_header.fill_header(result["header"], text)
+    if result["patient_age"] is None and result["patient_gender"] is None:
+        result["patient_age"], result["patient_gender"] = common.patient(text)
+    if result["header"]["date_of_injury"] is None:
+        result["header"]["date_of_injury"] = common.injury_date(text)
+    if not result["reviewer_states"]:
+        result["reviewer_states"] = generic_header.licensed_states(text)
+    if not result["reviewer_specialties"]:
+        result["reviewer_specialties"] = generic_header.board_specialties(text)
+    return result

@@ -15,7 +15,7 @@ HEAD_CHARACTERS = 3000
 _DATE_VALUE = rf"\s*[:\-]?\s*(?P<date>{common.DATE}|{common.NAMED_DATE})"
 _DATE_LABELS = {
     "decision_date": r"(?:final\s+)?determination\s+date|date\s+of\s+(?:final\s+)?(?:determination|decision)|"
-    r"decision\s+(?:date|issued)|letter\s+date|date\s+issued|issued\s+on",
+    r"decision\s+(?:date|issued)|letter\s+date|date\s+issued|issued\s+on|decided(?:\s+on)?",
     "date_of_injury": r"date\s+of\s+injury|injury\s+date",
     "application_received": r"application\s+received|date\s+received",
     "date_assigned": r"date\s+assigned",

@@ -46,7 +46,7 @@ _LOWERCASE_CUES = tuple(
         ("decision_text", "decision", r"\s*:"),
         ("decision", "determination", rf"\s*:\s*(?:{_OUTCOME_WORDS})\b"),
         *(
-            ("heading", word, r"\s*#?\s*\d{1,2}\s*:")
+            ("heading", word, r"\s*#?\s*\d{1,2}(?:\s+of\s+\d{1,2})?\s*:")
             for word in ("item", "issue", "treatment", "request", "service")
         ),
         # "Disputed service 1:": the adjective belongs to the heading, not to the item before.
@@ -118,7 +118,7 @@ _LEAD_IN = re.compile(
 # ("1.", "(2)", "Request:", "Issue 3 -", "Requested treatment:", "Treatment in dispute:").
 _ITEM_PREFIX = re.compile(
     r"^(?:\(?\d{1,2}[.)]|requested\s*:|(?:(?:requested|disputed)\s+)?(?:item|issue|treatment|request|service)s?"
-    r"(?:\s+(?:requested|in\s+dispute))?\s*#?\s*\d{0,2}\s*[:.)\-–])\s+",
+    r"(?:\s+(?:requested|in\s+dispute))?\s*#?\s*\d{0,2}(?:\s+of\s+\d{1,2})?\s*[:.)\-–])\s+",
     re.IGNORECASE,
 )
 _EDGE = " .,;:-–|\n"

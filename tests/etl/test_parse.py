@@ -166,3 +166,25 @@ def test_numbered_2014_items_decided_on_decision_lines_are_read_by_generic_rules
         ("Associated surgical service: Cold therapy unit 21 day rental", "upheld"),
     ]
     assert all(i["reviewer_guidelines"] and i["rationale"] for i in record["items"])
+
+
+def test_fields_an_era_reader_misses_are_read_from_the_whole_letter():
+    text = (
+        "Final Determination Letter | Independent Medical Review\n"
+        "Case: CM19-0044512    Decided: 03/15/2019\nInjury date: 08/17/2017\n"
+        "Reviewer credentials - Licensed in: California, Nevada. Board certification: Orthopedic Surgery.\n"
+        "Summary of records\nThe injured worker is a 55 year old male delivery driver.\n"
+        "Decisions on the disputed treatments\n"
+        "Ibuprofen 800mg #90: Overturned\n"
+        "Claims Administrator guideline: Decision based on MTUS Shoulder Disorders 2016, "
+        "Section(s): NSAIDs.\n"
+        "MAXIMUS guideline: Decision based on MTUS Shoulder Disorders 2016, Section(s): NSAIDs.\n"
+        "Decision rationale: NSAIDs are recommended. The request for ibuprofen 800mg #90 is "
+        "medically necessary.\n"
+    )
+    record = parse_text(text, "variant.txt")
+    assert record["format"] == "fdl-2015"
+    assert (record["decision_date"], record["date_of_injury"]) == ("2019-03-15", "2017-08-17")
+    assert (record["patient_age"], record["patient_gender"]) == (55, "male")
+    assert record["reviewer_states"] == ["CA", "NV"]
+    assert record["reviewer_specialties"] == ["Orthopedic Surgery"]
