@@ -73,8 +73,10 @@ _URL = re.compile(
 _URL_TAIL = ".,;:!?)]'\""
 _DOMAIN_HINT = re.compile(r"\.(?:gov|com|org|net|edu|int|info)\b")  # on lower-case text
 _MTUS_CLAUSE = re.compile(
-    r",?\s*(?:which|that)\s+(?:is|are)\s+(?:not\s+)?(?:a\s+)?part of the (?:MTUS|Medical Treatment "
-    r"Utilization Schedule)(?:\s*\(MTUS\))?\.?$|,?\s*(?:not\s+)?part of the MTUS\.?$",
+    r",?\s*(?:which|that)\s+(?:is|are)\s+(?:not\s+)?(?:a\s+)?(?:part of the (?:MTUS|Medical Treatment "
+    r"Utilization Schedule)(?:\s*\(MTUS\))?|(?:an?\s+)?(?:evidence-based\s+)?medical\s+treatment\s+"
+    r"guidelines?(?:\s*\(MTGs?\))?(?:,?\s+(?:that|which)\s+is\s+(?:not\s+)?part\s+of\s+the\s+MTUS)?)\.?$"
+    r"|,?\s*(?:not\s+)?part of the MTUS\.?$",
     re.IGNORECASE,
 )
 _MTUS_PREFIX = re.compile(r"^(?:the\s+)?(?:CA\s+|California\s+)?MTUS\s*(?:\(\w+\)\s*)?", re.IGNORECASE)

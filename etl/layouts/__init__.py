@@ -11,7 +11,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from etl.layouts import common, fdl2013, fdl2014, fdl2015, generic_header, generic_items, unknown
-from etl.layouts.base import LayoutResult
+from etl.layouts.base import LayoutResult, RawItem
 
 LAYOUTS: tuple[ModuleType, ...] = (fdl2015, fdl2014, fdl2013)
 
@@ -29,15 +29,31 @@ def read(text: str) -> tuple[str, LayoutResult]:
     """The format of `text` and what its layout reads; raises NotALetter like `detect`."""
     layout = detect(text)
     result = layout.parse(text)
-    if layout is not unknown and not any(item["decision"] for item in result["items"]):
+    if layout is not unknown and not all(map(_is_read_fully, result["items"] or [None])):
         items, warnings = generic_items.read_items(text)
-        if items:
+        if _says_more(items, result["items"]):
             result["items"] = items
             result["warnings"] += [
                 *warnings,
-                f"no {layout.FORMAT} item with a decision found: items read by generic rules",
+                f"{layout.FORMAT} items without a decision, guidelines or rationale: items read by generic rules",
             ]
     return layout.FORMAT, _filled(result, text)
+
+
+def _is_read_fully(item: RawItem | None) -> bool:
+    return (
+        item is not None
+        and bool(item["decision"])
+        and bool(item["rationale"] or item["claims_paragraph"] or item["reviewer_paragraph"])
+    )
+
+
+def _says_more(generic: list[RawItem], era: list[RawItem]) -> bool:
+    """Whether the generic reader's items beat the era reader's: as many or more, and more of
+    them decided and with their guidelines or rationale (a variant the era reader half reads)."""
+    if not generic or len(generic) < len(era):
+        return False
+    return sum(map(_is_read_fully, generic)) > sum(map(_is_read_fully, era))
 
 
 def _filled(result: LayoutResult, text: str) -> LayoutResult:

@@ -45,6 +45,7 @@ _LOWERCASE_CUES = tuple(
         # "Decision: The request … is not medically necessary.": its sentence decides.
         ("decision_text", "decision", r"\s*:"),
         ("decision", "determination", rf"\s*:\s*(?:{_OUTCOME_WORDS})\b"),
+        ("decision", "outcome", rf"\s*:\s*(?:{_OUTCOME_WORDS})\b"),
         *(
             ("heading", word, r"\s*#?\s*\d{1,2}(?:\s+of\s+\d{1,2})?\s*:")
             for word in ("item", "issue", "treatment", "request", "service")
@@ -79,7 +80,7 @@ _VERDICT_VERB = re.compile(
 _VERDICT_REACH = 40
 # Cues at a line start, read after the line break (a literal the engine jumps to).
 _LINE_CUES = re.compile(
-    r"\n(?:(?P<numbered>\d{1,2}\)\s)"
+    r"\n(?:(?P<numbered>\d{1,2}\)\s|\[\d{1,2}\]\s)"
     # "Service 2 of 4" or "Service 2." opening its line: a heading without a colon.
     r"|(?P<heading>(?i:(?:item|issue|treatment|request|service)\s*#?\s*\d{1,2}(?:\s+of\s+\d{1,2})?)"
     r"(?:\s*\.(?=\s)|\s*(?=\n)))|(?P<closing>(?i:cc\s*:|Sincerely\b|This\s+(?:determination|decision)\s+is\s+final\b))"

@@ -874,3 +874,12 @@ def test_an_other_sources_name_has_no_leading_article():
     paragraph = "Decision based on Non-MTUS Citation the National Osteoporosis Foundation Clinician's Guide."
     (citation,) = parse_guidelines(paragraph)
     assert citation["document"] == "National Osteoporosis Foundation Clinician's Guide"
+
+
+@pytest.mark.parametrize("clause", ["", " that is not part of the MTUS"])
+def test_the_medical_treatment_guideline_clause_is_no_part_of_the_section(clause):
+    paragraph = (
+        "The Expert Reviewer based his/her decision on the Official Disability Guidelines (ODG), Shoulder "
+        f"Chapter, MR arthrogram, which is a medical treatment guideline (MTG){clause}."
+    )
+    assert [c["section"] for c in parse_guidelines(paragraph)] == ["MR arthrogram"]

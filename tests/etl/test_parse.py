@@ -149,7 +149,8 @@ def test_a_recognised_layout_without_decided_items_of_its_own_takes_the_generic_
     assert record["format"] == layout
     assert len(record["items"]) == 3
     assert all(item["decision"] and item["rationale"] for item in record["items"])
-    assert f"no {layout} item with a decision found: items read by generic rules" in record["warnings"]
+    expected = f"{layout} items without a decision, guidelines or rationale: items read by generic rules"
+    assert expected in record["warnings"]
 
 
 def test_numbered_2014_items_decided_on_decision_lines_are_read_by_generic_rules():
@@ -188,3 +189,25 @@ def test_fields_an_era_reader_misses_are_read_from_the_whole_letter():
     assert (record["patient_age"], record["patient_gender"]) == (55, "male")
     assert record["reviewer_states"] == ["CA", "NV"]
     assert record["reviewer_specialties"] == ["Orthopedic Surgery"]
+
+
+def test_era_items_without_guidelines_or_rationale_give_way_to_the_generic_items():
+    text = (
+        "Final Determination Letter | Independent Medical Review\nCase: CM19-0044512\n"
+        "The injured worker is a 55 year old male.\nDecisions on the disputed treatments\n"
+        "[1] Ibuprofen 800mg #90\n    Outcome: Overturned (medically necessary)\n"
+        "    Claims Administrator guideline: Decision based on MTUS Shoulder Disorders 2016,\n"
+        "    Section(s): NSAIDs.\n"
+        "    Decision rationale: NSAIDs are recommended. The request for ibuprofen 800mg #90 is\n"
+        "    medically necessary.\n"
+        "[2] Lumbar MRI\n    Outcome: Upheld (not medically necessary)\n"
+        "    MAXIMUS guideline: Decision based on MTUS Low Back Disorders 2017, Section(s): MRI.\n"
+        "    Decision rationale: No red flags. The request for lumbar MRI is not medically necessary.\n"
+    )
+    record = parse_text(text, "variant.txt")
+    assert [(i["treatment"], i["decision"]) for i in record["items"]] == [
+        ("Ibuprofen 800mg #90", "overturned"),
+        ("Lumbar MRI", "upheld"),
+    ]
+    assert record["items"][0]["claims_guidelines"][0]["section"] == "NSAIDs"
+    assert record["items"][1]["reviewer_guidelines"][0]["section"] == "MRI"
