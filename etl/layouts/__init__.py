@@ -35,7 +35,8 @@ def read(text: str) -> tuple[str, LayoutResult]:
             result["items"] = items
             result["warnings"] += [
                 *warnings,
-                f"{layout.FORMAT} items without a decision, guidelines or rationale: items read by generic rules",
+                f"{layout.FORMAT} items without a decision, guidelines or rationale: "
+                "items read by generic rules",
             ]
     return layout.FORMAT, _filled(result, text)
 
