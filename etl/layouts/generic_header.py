@@ -21,40 +21,64 @@ _DATE_LABELS = {
     "date_assigned": r"date\s+assigned",
     "ur_denial_date": r"ur\s+denial\s+date|date\s+of\s+(?:the\s+)?ur\s+denial",
 }
-_LABELLED_DATES = {
-    field: re.compile(rf"\b(?:{label}){_DATE_VALUE}", re.IGNORECASE) for field, label in _DATE_LABELS.items()
-}
+_FIRST_LETTERS = "".join(
+    sorted(
+        {
+            letter
+            for label in _DATE_LABELS.values()
+            for part in label.split("|")
+            for letter in (part.removeprefix("(?:")[0], part.removeprefix("(?:")[0].upper())
+        }
+    )
+)
+# One pass over the head finds every label; each field takes the first date after its label.
+_LABELLED_DATES = re.compile(
+    # A label can only start where one of its first letters stands: other positions are skipped at once.
+    rf"(?=[{_FIRST_LETTERS}])\b(?:"
+    + "|".join(f"(?P<{field}>{label})" for field, label in _DATE_LABELS.items())
+    + rf"){_DATE_VALUE}",
+    re.IGNORECASE,
+)
 _PRIORITY = re.compile(
     r"\b(?:priority|review\s+type|type\s+of\s+review)\s*:?\s*(standard|expedited|regular|urgent)\b",
     re.IGNORECASE,
 )
 _BOARD = re.compile(r"\bboard\s+certification\s*:\s*(?P<specialties>[^.\n]{2,200})", re.IGNORECASE)
 _LICENSED = re.compile(
-    r"\b(?:licensed\s+(?:to\s+practice\s+)?in|state\(?s?\)?\s+of\s+licensure)\s*:?\s*(?P<states>[^.\n]{2,120})",
+    r"\b(?:licensed\s+(?:to\s+practice\s+)?in|state\(?s?\)?\s+of\s+licensure)\s*:?\s*(?P<states>[^.]{2,120})",
     re.IGNORECASE,
 )
 
 
 def fill_header(header: Header, text: str) -> Header:
     """`header` with its empty dates and priority read from labels worded any way."""
-    head = " ".join(text[:HEAD_CHARACTERS].split())
+    missing = {field for field in _DATE_LABELS if header[field] is None}  # type: ignore[literal-required]
+    if not missing and header["priority"] is not None:
+        return header
+    head = text[:HEAD_CHARACTERS]
     filled = dict(header)
-    for field, pattern in _LABELLED_DATES.items():
-        if filled[field] is None:
-            found = pattern.search(head)
-            filled[field] = common.iso_date(found.group("date")) if found else None
+    for found in _LABELLED_DATES.finditer(head) if missing else ():
+        field = _label_of(found)
+        if field in missing:
+            filled[field] = common.iso_date(found.group("date"))
+            missing.discard(field)
     if filled["priority"] is None:
         found = _PRIORITY.search(head)
         filled["priority"] = _priority(found.group(1)) if found else None
     return Header(**filled)  # type: ignore[typeddict-item]
 
 
+def _label_of(found: re.Match[str]) -> str:
+    """The field whose label group took part in the match."""
+    return next(field for field in _DATE_LABELS if found.group(field) is not None)
+
+
 def licensed_states(text: str) -> list[str]:
     """USPS codes of the first licensing phrase, read up to the first word that is no state."""
-    found = _LICENSED.search(" ".join(text.split()))
+    found = _LICENSED.search(text)
     if not found:
         return []
-    codes, _ = common.states(_leading_states(found.group("states")))
+    codes, _ = common.states(_leading_states(" ".join(found.group("states").split())))
     return codes
 
 
