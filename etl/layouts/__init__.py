@@ -29,7 +29,7 @@ def read(text: str) -> tuple[str, LayoutResult]:
     """The format of `text` and what its layout reads; raises NotALetter like `detect`."""
     layout = detect(text)
     result = layout.parse(text)
-    if layout is not unknown and not all(map(_is_read_fully, result["items"] or [None])):
+    if layout is not unknown and not any(map(_is_read_fully, result["items"])):
         items, warnings = generic_items.read_items(text)
         if _says_more(items, result["items"]):
             result["items"] = items
