@@ -216,8 +216,10 @@ def classify_item(treatment: str, topics: tuple[str, ...] = ()) -> Classificatio
     )
 
 
+@lru_cache(maxsize=65536)
 def _from_words(treatment: str) -> tuple[Classification, int] | None:
-    """The best rule match in the treatment's words, with its priority."""
+    """The best rule match in the treatment's words, with its priority (cached: `classify_item`
+    asks once per cited-topic combination, `treatment_key` once more)."""
     text = treatment.lower()
     every = _matches(text, _automaton()) + _ending_matches(text)
     if not every:

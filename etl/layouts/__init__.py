@@ -11,7 +11,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from etl.layouts import common, fdl2013, fdl2014, fdl2015, generic_header, generic_items, unknown
-from etl.layouts.base import LayoutResult, RawItem
+from etl.layouts.base import Header, LayoutResult, RawItem
 
 LAYOUTS: tuple[ModuleType, ...] = (fdl2015, fdl2014, fdl2013)
 
@@ -57,10 +57,18 @@ def _says_more(generic: list[RawItem], era: list[RawItem]) -> bool:
     return sum(map(_is_read_fully, generic)) > sum(map(_is_read_fully, era))
 
 
+def layout_missed_the_header(header: Header) -> bool:
+    """No date at all: the era reader found no header of its kind (a letter with one, missing a
+    field its era never printed, is not searched again)."""
+    return all(header[field] is None for field in generic_header.DATE_FIELDS)  # type: ignore[literal-required]
+
+
 def _filled(result: LayoutResult, text: str) -> LayoutResult:
     """What the layout's reader left empty, read by generic rules from the whole letter: a variant
     of an era may move its header, case summary or credentials where the era reader never looks."""
-    result["header"] = generic_header.fill_header(result["header"], text)
+    header = result["header"]
+    if layout_missed_the_header(header):
+        result["header"] = generic_header.fill_header(header, text)
     if result["patient_age"] is None and result["patient_gender"] is None:
         result["patient_age"], result["patient_gender"] = common.patient(text)
     if result["header"]["date_of_injury"] is None:

@@ -32,6 +32,7 @@ _FIRST_LETTERS = "".join(
     )
 )
 # One pass over the head finds every label; each field takes the first date after its label.
+DATE_FIELDS = tuple(_DATE_LABELS)
 _LABELLED_DATES = re.compile(
     # A label can only start where one of its first letters stands: other positions are skipped at once.
     rf"(?=[{_FIRST_LETTERS}])\b(?:"
