@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from etl.citations import _paragraph_citations, _sentence_citations  # noqa: E402
+from etl.citations import _paragraph_citations, _prose_citations, _sentence_citations  # noqa: E402
 from etl.extract import iter_documents  # noqa: E402
 from etl.normalise import normalise  # noqa: E402
 from etl.parse import parse_text  # noqa: E402
@@ -78,6 +78,7 @@ def end_to_end(texts: list[str], runs: int) -> list[float]:
 def _forget_guidelines() -> None:
     _paragraph_citations.cache_clear()
     _sentence_citations.cache_clear()
+    _prose_citations.cache_clear()
 
 
 def main() -> None:

@@ -138,7 +138,7 @@ def parse_guidelines(paragraph: str) -> list[Citation]:
     ]
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=32768)
 def _paragraph_citations(flat: str) -> tuple[Citation, ...]:
     if _DECISION_BASED_ON.search(flat):
         return tuple(
@@ -149,7 +149,11 @@ def _paragraph_citations(flat: str) -> tuple[Citation, ...]:
         )
     if _NOT_CITED.search(flat) or _OUTSIDE_MTUS.search(flat):
         return ()
-    return tuple(citation for match in _PROSE_SENTENCE.finditer(flat) for citation in _prose_citations(match))
+    return tuple(
+        citation
+        for match in _PROSE_SENTENCE.finditer(flat)
+        for citation in _prose_citations(match.group(0).strip(), match.group("body").strip())
+    )
 
 
 @lru_cache(maxsize=8192)
@@ -172,22 +176,22 @@ def _sentence_citations(sentence: str) -> tuple[Citation, ...]:
     )
 
 
-def _prose_citations(match: re.Match[str]) -> list[Citation]:
-    """2013–14: one citation per guideline the sentence names, each with the sentence as text."""
-    sentence = match.group(0).strip()
-    body = _MTUS_CLAUSE.sub("", match.group("body").strip()).strip()
+@lru_cache(maxsize=8192)
+def _prose_citations(sentence: str, written_body: str) -> tuple[Citation, ...]:
+    """2013–14: one citation per guideline the sentence names, each with the sentence as text
+    (cached: the same sentences recur in letter after letter, as the 2015+ ones do)."""
+    body = _MTUS_CLAUSE.sub("", written_body).strip()
     blanked = _blank_noise(body)
     citations, others_start = [], 0
     if _IN_MTUS.search(sentence) or _MTUS_PREFIX.match(body):
         mtus_end, others_start = _mtus_end(blanked)  # "…, which is part of the MTUS, and the ODG …"
         mtus = _MTUS_CLAUSE.sub("", blanked[:mtus_end].rstrip(" ,"))
         citations.append(_citation(_mtus_piece(sentence, mtus), "MTUS"))
-    if others_start >= len(blanked):
-        return citations
-    for start, end, source in _guidelines(blanked, others_start):
-        first = _chapters(body, blanked, start, end, source)[0]
-        citations.append(_citation(_Piece(sentence, first.body, first.year, first.title), source))
-    return citations
+    if others_start < len(blanked):
+        for start, end, source in _guidelines(blanked, others_start):
+            first = _chapters(body, blanked, start, end, source)[0]
+            citations.append(_citation(_Piece(sentence, first.body, first.year, first.title), source))
+    return tuple(citations)
 
 
 def _mtus_piece(text: str, blanked: str) -> _Piece:
