@@ -405,9 +405,9 @@ def test_sql_shows_capped_rows_with_the_true_count(reference) -> None:
     at = run_sql("SELECT * FROM range(2500);")
     assert "2,500 rows" in at.success[0].value
     assert len(at.dataframe[0].value) == settings.SQL_ROW_CAP
-    at = run_sql("SELECT category, count(*) AS n FROM decisions GROUP BY ALL ORDER BY n DESC")
+    at = run_sql("SELECT category, count(*) AS n FROM decisions GROUP BY ALL ORDER BY n DESC, category")
     expected = sql_rows(
-        reference, "SELECT category, count(*) AS n FROM decisions GROUP BY ALL ORDER BY n DESC"
+        reference, "SELECT category, count(*) AS n FROM decisions GROUP BY ALL ORDER BY n DESC, category"
     )
     assert rows(at.dataframe[0].value) == expected
 
