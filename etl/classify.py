@@ -35,8 +35,9 @@ FUZZY_DRUG_SCORE = 88
 _TOPICAL_FORM = re.compile(
     r"\b(?:cream|creams|gel|gels|patch|patches|pad|ointment|lotion|topical|liniment|roll-on|rub|foam)\b|\d%",
 )
-# Transdermal opioid patches (fentanyl, Butrans) are opioids, not topical analgesics.
+# Drug groups sold as creams and gels: a single-drug topical of any other group is compounded.
 _SOLD_AS_TOPICAL = {"Topical Analgesics", "NSAIDs"}
+# Transdermal opioid patches (fentanyl, Butrans) are opioids, not topical analgesics.
 _KEEPS_GROUP_AS_PATCH = {"Opioids", "Opioid Antagonists", "Hormones", "Androgens & Anabolic Steroids"}
 _SPINAL_LEVEL = re.compile(
     r"\b[CTLS]\d{1,2}\s*-\s*[CTLS]?\d{1,2}\b|\b(?:lumbar|cervical|thoracic|spine|spinal)\b", re.I
@@ -300,8 +301,7 @@ def _pharmaceutical(text: str, drug_matches: list[_Match], treatment: str) -> Cl
     keeps_group = first.group in _KEEPS_GROUP_AS_PATCH and not _SPREAD_FORM.search(text)
     if not keeps_group and _TOPICAL_FORM.search(text):
         distinct = {m.drug.generic for m in drug_matches if m.drug is not None}
-        # A cream of a drug sold in no topical form (gabapentin, ketamine, cyclobenzaprine) is
-        # compounded even alone; a lidocaine or diclofenac product is an analgesic.
+        # A cream of a drug sold in no topical form (gabapentin, ketamine) is compounded even alone.
         made_up = first.group not in _SOLD_AS_TOPICAL
         compounded = len(distinct) > 1 or made_up or _COMPOUNDED.search(text) is not None
         group = "Topical Compounds" if compounded else "Topical Analgesics"
