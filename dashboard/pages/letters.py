@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import queries, settings, ui
 from dashboard.highlight import highlighted
+from dashboard.safe_text import markdown_literal
 
 st.title("Letters")
 ui.headline_with_banner()
@@ -76,12 +77,13 @@ if letter["synthetic"]:
         icon=":material/warning:",
     )
 st.markdown(
-    f"**{letter['case_number'] or 'No case number'}** · "
+    f"**{markdown_literal(letter['case_number'] or 'No case number')}** · "
     f"decided {letter['decision_date'] or 'date unknown'} · "
-    f"layout `{letter['layout']}` · file `{letter['source_file'] or 'unknown'}`"
+    f"layout {markdown_literal(letter['layout'])} · "
+    f"file {markdown_literal(letter['source_file'] or 'unknown')}"
 )
 if letter["warnings"]:
-    st.caption("Parser warnings: " + "; ".join(letter["warnings"]))
+    st.caption("Parser warnings: " + markdown_literal("; ".join(letter["warnings"])))
 st.dataframe(ui.unfiltered(queries.letter_items, chosen["doc_id"]), hide_index=True, width="stretch")
 
 
