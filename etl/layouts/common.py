@@ -181,12 +181,13 @@ def read_header(text: str, limit: int = 2500) -> Header:
     priority = _PRIORITY.search(head)
     return Header(
         case_number=case.group() if case else None,
-        priority=_priority(priority.group(1)) if priority else None,
+        priority=priority_of(priority.group(1)) if priority else None,
         **dates,  # type: ignore[typeddict-item]
     )
 
 
-def _priority(word: str) -> str:
+def priority_of(word: str) -> str:
+    """ "Expedited" or "Standard", however the letter words it ("Urgent", "Regular")."""
     return "Expedited" if word.lower() in ("expedited", "urgent") else "Standard"
 
 

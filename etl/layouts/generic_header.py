@@ -65,7 +65,7 @@ def fill_header(header: Header, text: str) -> Header:
             missing.discard(field)
     if filled["priority"] is None:
         found = _PRIORITY.search(head)
-        filled["priority"] = _priority(found.group(1)) if found else None
+        filled["priority"] = common.priority_of(found.group(1)) if found else None
     return Header(**filled)  # type: ignore[typeddict-item]
 
 
@@ -109,7 +109,3 @@ def _leading_states(phrase: str) -> str:
             names.append(leading)
         break
     return ", ".join(names)
-
-
-def _priority(word: str) -> str:
-    return "Expedited" if word.lower() in ("expedited", "urgent") else "Standard"

@@ -1,5 +1,6 @@
 """A determination in a layout never seen: header fields, case summary, credentials, and the
-items the generic reader finds (`generic_items`), all with warnings."""
+items the generic reader finds (`generic_items`), all with warnings. What its readers leave
+empty is read once more by generic rules for every layout (`layouts._filled`)."""
 
 from __future__ import annotations
 
@@ -43,11 +44,5 @@ def parse(text: str) -> LayoutResult:
     credentials = common.listed_credentials(text)
     if not credentials[0] and not credentials[1]:
         credentials = common.prose_credentials(text)
-    states, specialties, unknown_states = credentials
-    credentials = (
-        states or generic_header.licensed_states(text),
-        specialties or generic_header.board_specialties(text),
-        unknown_states,
-    )
     items, item_warnings = generic_items.read_items(text)
     return assemble(header, text, credentials, items, warnings + item_warnings)
