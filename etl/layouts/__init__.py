@@ -41,11 +41,9 @@ def read(text: str) -> tuple[str, LayoutResult]:
     return layout.FORMAT, _filled(result, text)
 
 
-def _is_read_fully(item: RawItem | None) -> bool:
-    return (
-        item is not None
-        and bool(item["decision"])
-        and bool(item["rationale"] or item["claims_paragraph"] or item["reviewer_paragraph"])
+def _is_read_fully(item: RawItem) -> bool:
+    return bool(item["decision"]) and bool(
+        item["rationale"] or item["claims_paragraph"] or item["reviewer_paragraph"]
     )
 
 
@@ -57,7 +55,7 @@ def _says_more(generic: list[RawItem], era: list[RawItem]) -> bool:
     return sum(map(_is_read_fully, generic)) > sum(map(_is_read_fully, era))
 
 
-def layout_missed_the_header(header: Header) -> bool:
+def _missed_the_header(header: Header) -> bool:
     """No date at all: the era reader found no header of its kind (a letter with one, missing a
     field its era never printed, is not searched again)."""
     return all(header[field] is None for field in generic_header.DATE_FIELDS)  # type: ignore[literal-required]
@@ -67,7 +65,7 @@ def _filled(result: LayoutResult, text: str) -> LayoutResult:
     """What the layout's reader left empty, read by generic rules from the whole letter: a variant
     of an era may move its header, case summary or credentials where the era reader never looks."""
     header = result["header"]
-    if layout_missed_the_header(header):
+    if _missed_the_header(header):
         result["header"] = generic_header.fill_header(header, text)
     if result["patient_age"] is None and result["patient_gender"] is None:
         result["patient_age"], result["patient_gender"] = common.patient(text)
