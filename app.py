@@ -10,12 +10,22 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from dashboard import connection, sidebar, ui
+from dashboard import connection, settings, sharing, sidebar, ui
 from dashboard.queries import filter_options
+from dashboard.safe_text import markdown_literal
 
 PAGES = Path(__file__).parent / "dashboard" / "pages"
 
 st.set_page_config(page_title="IMR Atlas", page_icon=":material/balance:", layout="wide")
+
+if sharing.login_configured() and not st.user.is_logged_in:
+    st.navigation([st.Page(PAGES / "sign_in.py", title="Sign in", icon=":material/login:")]).run()
+    st.stop()
+if sharing.login_configured():
+    st.sidebar.caption(
+        f"Signed in as {markdown_literal(str(st.user.get('email') or st.user.get('name') or ''))}"
+    )
+    st.sidebar.button("Sign out", on_click=st.logout)
 
 try:
     db = connection.current()
@@ -47,7 +57,11 @@ else:
                 url_path="guidelines",
             ),
             st.Page(PAGES / "letters.py", title="Letters", icon=":material/mail:", url_path="letters"),
-            st.Page(PAGES / "sql.py", title="SQL", icon=":material/terminal:", url_path="sql"),
+            *(
+                [st.Page(PAGES / "sql.py", title="SQL", icon=":material/terminal:", url_path="sql")]
+                if settings.SQL_PAGE_ENABLED
+                else []
+            ),
             st.Page(
                 PAGES / "quality.py", title="Data quality", icon=":material/fact_check:", url_path="quality"
             ),

@@ -78,19 +78,6 @@ class Database:
         con.execute(f"SET search_path = '{ATTACHED_AS}.main,memory.main'")
 
 
-def open_sql_connection(path: str) -> duckdb.DuckDBPyConnection:
-    """A separate connection for ad-hoc SQL: the file attached read-only to a fresh in-memory
-    DuckDB (its own instance, so its settings touch no other connection), then no file access
-    beyond it (COPY … TO, ATTACH, read_csv are refused) and settings locked."""
-    con = duckdb.connect()
-    quoted = path.replace("'", "''")
-    con.execute(f"ATTACH '{quoted}' AS {ATTACHED_AS} (READ_ONLY)")
-    con.execute(f"USE {ATTACHED_AS}")
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
-    return con
-
-
 @st.cache_resource(show_spinner="Reading the database (once after each refresh)…", on_release=Database.close)
 def _open(identity: FileIdentity) -> Database:
     return Database(identity)

@@ -1,13 +1,25 @@
-"""Every tunable of the dashboard in one place (row caps, page size, timeouts, defaults)."""
+"""Every tunable of the dashboard in one place (row caps, page size, timeouts, SQL limits, defaults)."""
 
 from __future__ import annotations
 
+import os
+
 PAGE_SIZE = 50  # rows per page in the letters explorer
-SQL_ROW_CAP = 1_000  # rows the SQL page shows
-SQL_DOWNLOAD_ROW_CAP = 100_000  # rows the SQL page's CSV download holds
-SQL_TIMEOUT_SECONDS = 30.0  # the SQL page interrupts a query running longer than this
 MIN_N_DEFAULT = 30  # decided items below which a rate is greyed out or hidden
 TOP_TREATMENTS = 25  # treatments listed in a category's drill-down
 TOP_GUIDELINES = 30  # guideline documents, sections or pages ranked
 Z_95 = 1.959963984540054  # normal quantile of a 95% two-sided interval
 REFRESH_COMMAND = "python -m etl refresh --source data/sample"
+
+# The SQL page. Each query runs in its own process with these limits, so no query can take the
+# dashboard down or starve it (docs/sharing.md).
+SQL_PAGE_ENABLED = os.environ.get("IMR_SQL_PAGE", "on").strip().lower() not in {"off", "0", "false", "no"}
+SQL_ROW_CAP = 1_000  # rows the SQL page shows
+SQL_DOWNLOAD_ROW_CAP = 100_000  # rows the SQL page's CSV download holds
+SQL_RESULT_BYTE_CAP = 64 * 2**20  # bytes of result the query process hands back (fewer rows beyond)
+SQL_TIMEOUT_SECONDS = 30.0  # the query is interrupted after this…
+SQL_KILL_GRACE_SECONDS = 3.0  # …and its process killed this much later if it has not stopped
+SQL_MEMORY_MB = 1_024  # DuckDB's memory limit in the query process (beyond it: a clear error)
+SQL_ADDRESS_SPACE_MB = 3_072  # hard cap on the query process's memory (beyond it: the process dies)
+SQL_THREADS = 1  # cores one query may use; the dashboard keeps the rest
+SQL_TEMP_MB = 512  # disk a query may spill to, in a private folder removed after the query

@@ -1,72 +1,146 @@
-"""Ad-hoc SQL for the SQL page: one read-only statement, capped rows, the true row count, a
-timeout. No Streamlit here, so the rules are tested directly."""
+"""Ad-hoc SQL for the SQL page, each query in its own process (`dashboard.sql_child`) under the
+limits of `dashboard.settings`: a crash, a runaway query or a memory blow-up ends that process,
+never the dashboard. No Streamlit here, so the rules are tested directly."""
 
 from __future__ import annotations
 
+import io
 import json
-import threading
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from dashboard import settings
+from dashboard.sql_child import ROWS_FILE, SPILL_FOLDER, STATUS_FILE
+from dashboard.sql_guard import RefusedQuery, checked_query
 from dashboard.working_set import ATTACHED_AS
 
-READ_ONLY_MESSAGE = (
-    "This page is read-only: the database is opened read-only, so statements that change it "
-    "(INSERT, UPDATE, DELETE, CREATE, DROP, ATTACH, COPY …) are refused. Refreshes are done "
-    "with `python -m etl refresh`."
-)
-QUERY_TYPES = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
-
-
-class RefusedQuery(Exception):
-    """A query the SQL page will not run; the message says why, for the analyst."""
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
 class SqlResult:
-    rows: pl.DataFrame  # at most the cap asked for
+    rows: pl.DataFrame  # at most the row cap asked for, and at most the byte cap
     total_rows: int  # as if uncapped
     seconds: float
+    byte_capped: bool = False  # rows were left out to stay within the byte cap
 
 
-def single_query(text: str) -> str:
-    """The one query in `text`; refuses anything else."""
+class RunningQuery:
+    """One query in its own process. `result()` is None while it runs; `stop()` kills it."""
+
+    def __init__(self, database: str, text: str, row_cap: int, timeout: float = settings.SQL_TIMEOUT_SECONDS):
+        query = checked_query(text)  # refused at once, before a process starts
+        self.limits = {
+            "timeout_s": timeout,
+            "grace_s": settings.SQL_KILL_GRACE_SECONDS,
+            "row_cap": row_cap,
+            "result_bytes": settings.SQL_RESULT_BYTE_CAP,
+            "memory_mb": settings.SQL_MEMORY_MB,
+            "address_space_mb": settings.SQL_ADDRESS_SPACE_MB,
+            "threads": settings.SQL_THREADS,
+            "temp_mb": settings.SQL_TEMP_MB,
+        }
+        self.folder = Path(tempfile.mkdtemp(prefix="imr-sql-"))
+        self.started = time.perf_counter()
+        with open(self.folder / "stderr.txt", "wb") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "dashboard.sql_child"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                cwd=ROOT,
+            )
+        job = {"database": database, "query": query, "folder": str(self.folder), "limits": self.limits}
+        try:
+            self.process.stdin.write(json.dumps(job).encode())
+            self.process.stdin.close()
+        except BrokenPipeError:  # the process died at start; result() reports how
+            pass
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def result(self) -> SqlResult | None:
+        """The answer once the process has ended; RefusedQuery for an error, a crash or a kill."""
+        if self.process.poll() is None:
+            if self.elapsed > self.limits["timeout_s"] + self.limits["grace_s"]:
+                self.stop()
+                raise RefusedQuery(
+                    f"Stopped: the query ran longer than {self.limits['timeout_s']:g} s and did not "
+                    "respond to the interruption, so its process was ended."
+                )
+            if self.spilled_bytes() > self.limits["temp_mb"] * 2**20:
+                self.stop()
+                raise RefusedQuery(
+                    "Stopped: the query needs more disk to spill to than the SQL page allows "
+                    f"({self.limits['temp_mb']:,} MB), so its process was ended."
+                )
+            return None
+        try:
+            return self._answer()
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def spilled_bytes(self) -> int:
+        """What the query has written to its spill folder so far (DuckDB's own cap on it,
+        max_temp_directory_size, was seen not to hold, so this side counts)."""
+        try:
+            with os.scandir(self.folder / SPILL_FOLDER) as files:
+                return sum(entry.stat().st_size for entry in files)
+        except FileNotFoundError:
+            return 0
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _answer(self) -> SqlResult:
+        status_file = self.folder / STATUS_FILE
+        if not status_file.exists():
+            raise RefusedQuery(self._crash_message())
+        status = json.loads(status_file.read_text())
+        if "error" in status:
+            raise RefusedQuery(status["error"])
+        rows_file = self.folder / ROWS_FILE
+        if rows_file.stat().st_size > 2 * self.limits["result_bytes"]:
+            raise RefusedQuery("The query's result is larger than the SQL page accepts.")
+        rows = pl.read_ipc(io.BytesIO(rows_file.read_bytes()))  # read whole: the folder is removed
+        return SqlResult(rows, status["total_rows"], self.elapsed, status["byte_capped"])
+
+    def _crash_message(self) -> str:
+        code = self.process.returncode
+        how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+        detail = (self.folder / "stderr.txt").read_text(errors="replace").strip().splitlines()
+        return (
+            f"The query's process ended without an answer ({how}); the dashboard is unaffected. "
+            f"A query may use {self.limits['memory_mb']:,} MB in the engine, "
+            f"{self.limits['address_space_mb']:,} MB in all and "
+            f"{self.limits['timeout_s']:g} s." + (f" Last message: {detail[-1]}" if detail else "")
+        )
+
+
+def run(database: str, text: str, row_cap: int, timeout: float = settings.SQL_TIMEOUT_SECONDS) -> SqlResult:
+    """Run the query to its end (for callers that need not draw while waiting)."""
+    query = RunningQuery(database, text, row_cap, timeout)
     try:
-        statements = duckdb.extract_statements(text)
-    except duckdb.Error as error:
-        raise RefusedQuery(f"The query does not parse: {error}") from error
-    if not statements:
-        raise RefusedQuery("Write a query first.")
-    if len(statements) > 1:
-        raise RefusedQuery(f"One statement at a time, please: found {len(statements)}.")
-    statement = statements[0]
-    if statement.type not in QUERY_TYPES:
-        raise RefusedQuery(f"{READ_ONLY_MESSAGE} (This one is a {statement.type.name} statement.)")
-    return statement.query
-
-
-def run(con: duckdb.DuckDBPyConnection, text: str, cap: int, timeout: float) -> SqlResult:
-    """Run the query on `con` (interrupted after `timeout` seconds); rows up to `cap`."""
-    query = single_query(text)
-    started = time.perf_counter()
-    timer = threading.Timer(timeout, con.interrupt)
-    timer.start()
-    try:
-        relation = con.sql(query)  # the relational API wraps the query itself: no text surgery
-        rows = relation.limit(cap).pl()
-        total = rows.height if rows.height < cap else relation.count("*").fetchone()[0]
-    except duckdb.InterruptException as error:
-        raise RefusedQuery(f"Stopped: the query ran longer than {timeout:g} s.") from error
-    except duckdb.Error as error:
-        if "read-only" in str(error).lower():
-            raise RefusedQuery(READ_ONLY_MESSAGE) from error
-        raise RefusedQuery(f"{type(error).__name__}: {error}") from error
+        while (result := query.result()) is None:
+            time.sleep(0.05)
+        return result
     finally:
-        timer.cancel()
-    return SqlResult(rows, total, time.perf_counter() - started)
+        query.stop()
 
 
 def csv(frame: pl.DataFrame) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import queries, ui
+from dashboard import queries, settings, sharing, ui
 
 st.title("Data quality")
 ui.headline_with_banner()
@@ -48,3 +48,22 @@ else:
 st.subheader("Refresh runs")
 runs = ui.unfiltered(queries.refresh_runs)
 ui.table(runs.with_columns(pl.col(pl.List(pl.String)).list.join(", ")), "refresh-runs")
+
+st.subheader("Sharing")
+mode = sharing.current()
+if mode.exposed_without_login:
+    st.warning(
+        mode.describe() + " Anyone who can reach this address reads every letter: put a login in front "
+        "(docs/sharing.md).",
+        icon=":material/lock_open:",
+    )
+else:
+    st.info(mode.describe(), icon=":material/lock:")
+if mode.sql_page:
+    st.caption(
+        f"SQL page limits, per query: {settings.SQL_TIMEOUT_SECONDS:g} s, "
+        f"{settings.SQL_MEMORY_MB:,} MB in the engine ({settings.SQL_ADDRESS_SPACE_MB:,} MB for its "
+        f"process), {settings.SQL_THREADS} thread, "
+        f"{settings.SQL_TEMP_MB:,} MB of spill, {settings.SQL_DOWNLOAD_ROW_CAP:,} rows and "
+        f"{settings.SQL_RESULT_BYTE_CAP // 2**20} MB of result. Set IMR_SQL_PAGE=off to turn the page off."
+    )

@@ -1,55 +1,47 @@
 """SQL: ad-hoc read-only queries against the database, with a schema browser and examples.
 
-The query runs on its own read-only connection in a worker thread while this script waits and
-shows the elapsed time; pressing Stop (any rerun) or the timeout interrupts it.
+The query runs in its own process (dashboard.sql_runner) while this script waits and shows the
+elapsed time; pressing Stop (any rerun) or the time limit ends that process.
 """
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import streamlit as st
 
-from dashboard import connection, settings, sql_runner, ui
-from dashboard.sql_runner import RefusedQuery, SqlResult
+from dashboard import settings, sql_runner, ui
+from dashboard.safe_text import markdown_literal
+from dashboard.sql_runner import RefusedQuery, RunningQuery, SqlResult
 
 STOPPED = "sql_stopped"
 
 
 def run_stoppably(path: str, text: str) -> SqlResult:
-    """Wait for the worker while drawing the elapsed time: each draw lets Streamlit stop this run
-    when the analyst presses Stop, and then the query is interrupted too."""
-    con = connection.open_sql_connection(path)
-    started = time.perf_counter()
+    """Wait for the query's process while drawing the elapsed time: each draw lets Streamlit stop
+    this run when the analyst presses Stop, and then the process is ended too."""
+    query = RunningQuery(path, text, settings.SQL_DOWNLOAD_ROW_CAP)
     elapsed = st.empty()
     st.button("Stop", key="sql_stop")
     st.session_state[STOPPED] = True
     try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            future = pool.submit(
-                sql_runner.run, con, text, settings.SQL_DOWNLOAD_ROW_CAP, settings.SQL_TIMEOUT_SECONDS
-            )
-            try:
-                while not future.done():
-                    elapsed.caption(f"Running… {time.perf_counter() - started:.1f} s")
-                    time.sleep(0.1)
-            finally:
-                if not future.done():
-                    con.interrupt()
-        st.session_state[STOPPED] = False
-        elapsed.empty()
-        return future.result()
+        while (result := query.result()) is None:
+            elapsed.caption(f"Running… {query.elapsed:.1f} s")
+            time.sleep(0.1)
     finally:
-        con.close()
+        query.stop()
+    st.session_state[STOPPED] = False
+    elapsed.empty()
+    return result
 
 
 st.title("SQL")
 st.caption(
     "Read-only SQL against the whole database (the sidebar filters do not apply here). "
     f"Results show the first {settings.SQL_ROW_CAP:,} rows with the true row count; queries stop "
-    f"after {settings.SQL_TIMEOUT_SECONDS:g} s. The `decisions` view has one row per disputed item "
-    "(see docs/database.md)."
+    f"after {settings.SQL_TIMEOUT_SECONDS:g} s, each in its own process with "
+    f"{settings.SQL_MEMORY_MB:,} MB of memory and {settings.SQL_THREADS} thread. "
+    "The `decisions` view has one row per disputed item (see docs/database.md)."
 )
 db = ui.database()
 
@@ -68,12 +60,17 @@ if submitted:
     try:
         result = run_stoppably(db.identity.path, text)
     except RefusedQuery as refusal:
-        st.error(str(refusal))
+        st.error(markdown_literal(str(refusal)))
     else:
         shown = result.rows.head(settings.SQL_ROW_CAP)
         st.success(
             f"{result.total_rows:,} rows in {result.seconds:.2f} s"
             + (f"; showing the first {shown.height:,}." if shown.height < result.total_rows else ".")
+            + (
+                f" Rows beyond {settings.SQL_RESULT_BYTE_CAP // 2**20} MB of result were left out."
+                if result.byte_capped
+                else ""
+            )
         )
         st.dataframe(shown, hide_index=True, width="stretch")
         st.download_button(

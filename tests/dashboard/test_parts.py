@@ -15,11 +15,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard import queries, sql_runner
-from dashboard.connection import Database, file_identity, open_sql_connection
+from dashboard import queries, sql_guard, sql_runner
+from dashboard.connection import Database, file_identity
 from dashboard.filters import DECISIONS, NO_CITATION, FilterOptions, Filters
 from dashboard.highlight import highlighted
-from dashboard.sql_runner import RefusedQuery
+from dashboard.sql_child import connect
+from dashboard.sql_guard import RefusedQuery
 
 names = st.lists(st.text(min_size=1, max_size=12).filter(str.strip), max_size=3, unique=True).map(tuple)
 filters = st.builds(
@@ -144,18 +145,17 @@ def test_every_filter_option_selects_something(fixture_db: Path) -> None:
 )
 def test_single_query_refusals(text: str, refusal: str) -> None:
     with pytest.raises(RefusedQuery, match=refusal):
-        sql_runner.single_query(text)
+        sql_guard.single_query(text)
 
 
 def test_trailing_semicolons_and_comments_are_fine(fixture_db: Path) -> None:
-    con = open_sql_connection(str(fixture_db))
-    result = sql_runner.run(con, "SELECT count(*) AS n FROM letters; -- all of them", cap=10, timeout=10)
+    result = sql_runner.run(str(fixture_db), "SELECT count(*) AS n FROM letters; -- all of them", row_cap=10)
     assert result.rows["n"][0] > 0 and result.total_rows == 1
 
 
-def test_the_sql_connection_itself_refuses_writes(fixture_db: Path) -> None:
+def test_the_sql_connection_itself_refuses_writes(fixture_db: Path, tmp_path: Path) -> None:
     """Even past the statement check, the connection cannot change the file or reach the disk."""
-    con = open_sql_connection(str(fixture_db))
+    con = connect(str(fixture_db), tmp_path, {"threads": 1, "memory_mb": 256, "temp_mb": 16})
     for statement in (
         "CREATE TABLE x AS SELECT 1",
         "DELETE FROM letters",
@@ -169,16 +169,14 @@ def test_the_sql_connection_itself_refuses_writes(fixture_db: Path) -> None:
 
 
 def test_a_runaway_query_is_interrupted(fixture_db: Path) -> None:
-    con = open_sql_connection(str(fixture_db))
     started = time.perf_counter()
     with pytest.raises(RefusedQuery, match=r"longer than 0\.5 s"):
-        sql_runner.run(con, "SELECT count(*) FROM range(1000000000000) a", cap=10, timeout=0.5)
+        sql_runner.run(str(fixture_db), "SELECT count(*) FROM range(1000000000000) a", row_cap=10, timeout=0.5)
     assert time.perf_counter() - started < 10
 
 
 def test_result_csv_writes_nested_values(fixture_db: Path) -> None:
-    con = open_sql_connection(str(fixture_db))
-    result = sql_runner.run(con, "SELECT reviewer_specialties FROM decisions LIMIT 3", cap=10, timeout=10)
+    result = sql_runner.run(str(fixture_db), "SELECT reviewer_specialties FROM decisions LIMIT 3", row_cap=10)
     assert sql_runner.csv(result.rows).startswith(b"reviewer_specialties\n")
 
 

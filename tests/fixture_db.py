@@ -1,4 +1,4 @@
-"""A small database for the dashboard tests, built like a refresh would build it.
+"""A small database for the dashboard and security tests, built like a refresh would build it.
 
 Letters: the labelled fixture letters (and the real ones in ../shared when it is there), parsed
 and loaded as real; generated letters loaded as synthetic, so the banner and the synthetic
