@@ -18,7 +18,7 @@ PAGES = Path(__file__).parent / "dashboard" / "pages"
 
 st.set_page_config(page_title="IMR Atlas", page_icon=":material/balance:", layout="wide")
 
-if sharing.login_configured() and not st.user.is_logged_in:
+if sharing.login_configured() and not st.user.get("is_logged_in"):
     st.navigation([st.Page(PAGES / "sign_in.py", title="Sign in", icon=":material/login:")]).run()
     st.stop()
 if sharing.login_configured():
