@@ -15,8 +15,10 @@ from dashboard.queries import filter_options
 from dashboard.safe_text import markdown_literal
 
 PAGES = Path(__file__).parent / "dashboard" / "pages"
+ICON = Path(__file__).parent / "dashboard" / "icon.png"
 
-st.set_page_config(page_title="IMR Atlas", page_icon=":material/balance:", layout="wide")
+# A local icon: a Material icon here makes every browser fetch it from fonts.gstatic.com.
+st.set_page_config(page_title="IMR Atlas", page_icon=str(ICON), layout="wide")
 
 if sharing.login_configured() and not st.user.get("is_logged_in"):
     st.navigation([st.Page(PAGES / "sign_in.py", title="Sign in", icon=":material/login:")]).run()

@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, queries, ui
+from dashboard.safe_text import markdown_literal
 
 SORTS = {"Volume (most items first)": ("items", True), "Uphold rate (lowest first)": ("uphold_rate", False)}
 
@@ -43,13 +44,13 @@ if not names:
 else:
     category = st.selectbox("Category", names, key="treatments_category")
     subcategories = ranked(ui.filtered(queries.by_subcategory, category), sort, min_n)
-    st.markdown(f"**{category}: subcategories**")
+    st.markdown(f"**{markdown_literal(category)}: subcategories**")
     ui.chart_and_table(
         charts.rate_bars(subcategories, "subcategory", "subcategory"),
         subcategories,
         "uphold-rate-by-subcategory",
     )
-    st.markdown(f"**{category}: most frequent treatments**")
+    st.markdown(f"**{markdown_literal(category)}: most frequent treatments**")
     st.caption(
         "One row per treatment with strengths, quantities and dates removed "
         '("Norco 10/325mg #120" and "Norco 10/325 #60" are one row); `spellings` counts the '

@@ -121,4 +121,5 @@ HOSTILE_TREATMENT = (
     "[click](javascript:alert(1)) `tick` **bold** :red[alarm] <script>alert(2)</script>"
 )
 HOSTILE_MEMBER_NAME = f"![member](http://{EVIL_HOST}/z.png) <img src=x onerror=alert(3)>.txt"
-HOSTILE_FILE_NAME = "[file](javascript:alert(4)) <b>bold</b> `x`.txt"
+# A file name cannot hold "/", so no URL with a host here; a zip member name can.
+HOSTILE_FILE_NAME = "[file](javascript:alert(4)) <b onmouseover=alert(5)>bold `x` :red[alarm].txt"
