@@ -171,7 +171,9 @@ def test_the_sql_connection_itself_refuses_writes(fixture_db: Path, tmp_path: Pa
 def test_a_runaway_query_is_interrupted(fixture_db: Path) -> None:
     started = time.perf_counter()
     with pytest.raises(RefusedQuery, match=r"longer than 0\.5 s"):
-        sql_runner.run(str(fixture_db), "SELECT count(*) FROM range(1000000000000) a", row_cap=10, timeout=0.5)
+        sql_runner.run(
+            str(fixture_db), "SELECT count(*) FROM range(1000000000000) a", row_cap=10, timeout=0.5
+        )
     assert time.perf_counter() - started < 10
 
 
