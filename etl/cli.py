@@ -17,6 +17,14 @@ DEFAULT_SETS = (
     ("fixtures: the rules were written against these", [FIXTURES / "real", FIXTURES / "letters"]),
     ("blind dev: never seen before its first score, then used to fix rules", [FIXTURES / "blind" / "dev"]),
     ("blind holdout: never seen by the rule writer", [FIXTURES / "blind" / "holdout"]),
+    (
+        "blind holdout-2: written after the holdout's fixes, never tuned on",
+        [FIXTURES / "blind" / "holdout-2"],
+    ),
+    (
+        "reasons of the 60 real letters: labelled by a helper before the tagger existed",
+        [FIXTURES / "reasons" / "real"],
+    ),
 )
 
 

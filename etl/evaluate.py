@@ -73,6 +73,8 @@ class Report:
     mismatches: list[str] = field(default_factory=list)
     details: Counter[tuple[str, bool]] = field(default_factory=Counter)
     categories: Counter[tuple[str, str]] = field(default_factory=Counter)
+    reasons: Counter[tuple[str, str]] = field(default_factory=Counter)  # (code, tp | fp | fn)
+    reason_evidence: Counter[bool] = field(default_factory=Counter)  # same sentence, on a tp
 
     def add(self, name: str, ok: bool, where: str, expected: object, got: object) -> None:
         self.total[name] += 1
@@ -94,6 +96,19 @@ class Report:
             hits = self.categories[category, category]
             if truly or called:
                 scores[category] = (hits / called if called else 0.0, hits / truly if truly else 0.0, truly)
+        return scores
+
+    def reason_scores(self) -> dict[str, tuple[float, float, int]]:
+        """Per reason code and "micro" over all: precision, recall and the number of true tags."""
+        codes = sorted({code for code, _ in self.reasons})
+        scores = {}
+        for code in [*codes, "micro"]:
+            counts = {
+                kind: sum(n for (c, k), n in self.reasons.items() if k == kind and code in (c, "micro"))
+                for kind in ("tp", "fp", "fn")
+            }
+            tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
+            scores[code] = (tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0, tp + fn)
         return scores
 
     def accuracy(self, name: str | None = None) -> float:
@@ -119,10 +134,23 @@ class Report:
             if right + wrong:
                 lines.append(f"| {name} | {right} | {right + wrong} | {self.detail_accuracy(name):.2%} |")
         lines += self._render_categories()
+        lines += self._render_reasons()
         if self.mismatches:
             lines += ["", f"mismatches ({len(self.mismatches)}, first {show}):"]
             lines += [f"- {m[:300]}" for m in self.mismatches[:show]]
         return "\n".join(lines)
+
+    def _render_reasons(self) -> list[str]:
+        if not self.reasons:
+            return []
+        lines = ["", "| reason code | true tags | precision | recall |", "|---|---|---|---|"]
+        for code, (precision, recall, true) in self.reason_scores().items():
+            name = "**micro (all codes)**" if code == "micro" else code
+            lines.append(f"| {name} | {true} | {precision:.1%} | {recall:.1%} |")
+        same, total = self.reason_evidence[True], sum(self.reason_evidence.values())
+        if total:
+            lines.append(f"\nevidence: the same sentence as the label for {same} of {total} codes found")
+        return lines
 
     def _render_categories(self) -> list[str]:
         scores = self.category_scores()
@@ -177,22 +205,48 @@ def evaluate(paths: list[Path]) -> Report:
 
 
 def compare(truth: dict, got: dict, where: str, report: Report) -> None:
+    """Every field the truth states (a reason label states only items' treatments, decisions
+    and reasons)."""
     for name in LETTER_FIELDS:
-        report.add(name, truth.get(name) == got.get(name), where, truth.get(name), got.get(name))
+        if name in truth:
+            report.add(name, truth[name] == got.get(name), where, truth[name], got.get(name))
     want_items, got_items = truth.get("items", []), got.get("items", [])
     report.add("items", len(want_items) == len(got_items), where, len(want_items), len(got_items))
     for index, want in enumerate(want_items):
         have = got_items[index] if index < len(got_items) else {}
-        report.categories[want.get("category"), have.get("category", MISSING)] += 1
+        if "category" in want:
+            report.categories[want["category"], have.get("category", MISSING)] += 1
         for name, (side, key) in GUIDELINE_DETAILS.items():
-            wanted = [c.get(key) for c in want.get(side, [])]
-            found = [c.get(key) for c in have.get(side, [])] if have else None
-            report.details[name, wanted == found] += 1
+            if side in want:
+                wanted = [c.get(key) for c in want[side]]
+                found = [c.get(key) for c in have.get(side, [])] if have else None
+                report.details[name, wanted == found] += 1
+        if "reasons" in want:
+            compare_reasons(want["reasons"], have.get("reasons", []), f"{where} item {index + 1}", report)
         for name in ITEM_FIELDS:
+            if name not in want:
+                continue
             report.add(
                 name,
                 want.get(name) == have.get(name),
                 f"{where} item {index + 1}",
                 want.get(name),
                 have.get(name),
+            )
+
+
+def compare_reasons(want: list[dict], got: list[dict], where: str, report: Report) -> None:
+    """Codes of one item: a true positive, a false positive or a miss each; for the codes found,
+    whether the evidence is the labelled sentence."""
+    wanted = {reason["code"]: reason["evidence"] for reason in want}
+    found = {reason["code"]: reason["evidence"] for reason in got}
+    for code in wanted.keys() | found.keys():
+        kind = "tp" if code in wanted and code in found else "fn" if code in wanted else "fp"
+        report.reasons[code, kind] += 1
+        if kind == "tp":
+            report.reason_evidence[" ".join(wanted[code].split()) == " ".join(found[code].split())] += 1
+        else:
+            missed = "missed" if kind == "fn" else "extra"
+            report.mismatches.append(
+                f"{where} reason {missed}: {code}: {(wanted.get(code) or found[code])[:160]!r}"
             )

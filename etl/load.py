@@ -36,6 +36,10 @@ CREATE TABLE IF NOT EXISTS items (
 -- parser-version change re-derives its letters.
 ALTER TABLE items ADD COLUMN IF NOT EXISTS classified_by VARCHAR;
 ALTER TABLE items ADD COLUMN IF NOT EXISTS classified_match VARCHAR;
+CREATE TABLE IF NOT EXISTS item_reasons (
+    doc_id VARCHAR NOT NULL, item_no INTEGER NOT NULL, reason_no INTEGER NOT NULL, code VARCHAR NOT NULL,
+    evidence VARCHAR
+);
 CREATE TABLE IF NOT EXISTS citations (
     doc_id VARCHAR NOT NULL, item_no INTEGER NOT NULL, side VARCHAR NOT NULL, cite_no INTEGER NOT NULL,
     text VARCHAR, source VARCHAR, document VARCHAR, year INTEGER, section VARCHAR, pages VARCHAR[]
@@ -80,6 +84,9 @@ WITH specialties AS (
            first(source ORDER BY cite_no) AS source, first(document ORDER BY cite_no) AS document,
            first(section ORDER BY cite_no) AS section, first(pages ORDER BY cite_no) AS pages
     FROM citations GROUP BY doc_id, item_no, side
+), reasons AS (
+    SELECT doc_id, item_no, list(code ORDER BY reason_no) AS reasons
+    FROM item_reasons GROUP BY doc_id, item_no
 ), files_per_letter AS (
     SELECT doc_id, min(path) FILTER (WHERE missing_since IS NULL) AS present, min(path) AS any_path
     FROM files WHERE doc_id IS NOT NULL GROUP BY doc_id
@@ -93,7 +100,7 @@ SELECT
     l.patient_gender, l.format AS layout, l.priority,
     i.treatment, i.treatment_key, i.original_request, i.category, i.subcategory,
     i.classified_by, i.classified_match, i.decision,
-    i.decision = 'upheld' AS upheld,
+    i.decision = 'upheld' AS upheld, coalesce(rs.reasons, []) AS reasons,
     coalesce(sp.reviewer_specialties, []) AS reviewer_specialties,
     coalesce(st.reviewer_states, []) AS reviewer_states,
     r.source AS reviewer_source, r.document AS reviewer_document, r.section AS reviewer_section,
@@ -107,6 +114,7 @@ LEFT JOIN specialties sp USING (doc_id)
 LEFT JOIN states st USING (doc_id)
 LEFT JOIN sides r ON r.doc_id = i.doc_id AND r.item_no = i.item_no AND r.side = 'reviewer'
 LEFT JOIN sides c ON c.doc_id = i.doc_id AND c.item_no = i.item_no AND c.side = 'claims'
+LEFT JOIN reasons rs ON rs.doc_id = i.doc_id AND rs.item_no = i.item_no
 LEFT JOIN files_per_letter f ON f.doc_id = i.doc_id
 """
 

@@ -12,10 +12,11 @@ from etl.layouts import read
 from etl.layouts.base import RawItem
 from etl.layouts.unknown import NotALetter
 from etl.normalise import normalise
+from etl.reasons import tag
 from etl.records import Citation, Item, Letter, doc_id
 
 MIN_LETTER_CHARACTERS = 200
-PARSER_CODE_VERSION = "2026.12.02"
+PARSER_CODE_VERSION = "2026.12.02-reasons"
 # A refresh re-derives every stored letter when this changes: after a parser release, or when an
 # analyst edits a rule file (the fingerprint covers etl/rules/*.csv).
 PARSER_VERSION = f"{PARSER_CODE_VERSION}+rules.{rules.fingerprint()}"
@@ -70,6 +71,7 @@ def _item(raw: RawItem, warnings: list[str]) -> Item:
         claims_guidelines=claims,
         rationale=raw["rationale"],
         classified_by=classification.classified_by,  # type: ignore[typeddict-item]
+        reasons=tag(raw["rationale"], raw["decision"]),
     )
 
 

@@ -41,6 +41,11 @@ class ClassifiedBy(TypedDict):
     matched: str | None
 
 
+class Reason(TypedDict):
+    code: str  # ../shared/reference/reasons.md
+    evidence: str  # the rationale's sentence that states it
+
+
 class Item(TypedDict):
     treatment: str
     original_request: str | None
@@ -51,6 +56,7 @@ class Item(TypedDict):
     claims_guidelines: list[Citation]
     rationale: str | None
     classified_by: ClassifiedBy
+    reasons: list[Reason]
 
 
 class Letter(TypedDict):
@@ -75,8 +81,9 @@ class Letter(TypedDict):
 LETTER_KEYS = tuple(Letter.__annotations__)
 ITEM_KEYS = tuple(Item.__annotations__)
 # What a truth label states about an item: `classified_by` is the parser's provenance, not a
-# fact of the letter, so labelled and generated truth leave it out.
-LABELLED_ITEM_KEYS = tuple(key for key in ITEM_KEYS if key != "classified_by")
+# fact of the letter, so labelled and generated truth leave it out; `reasons` are labelled in
+# their own files (tests/fixtures/reasons) and scored apart.
+LABELLED_ITEM_KEYS = tuple(key for key in ITEM_KEYS if key not in ("classified_by", "reasons"))
 CITATION_KEYS = tuple(Citation.__annotations__)
 
 

@@ -18,7 +18,8 @@ from etl.search_terms import item_hashes
 COPY_COLUMN = "_copy"  # on staged Parquet parts only: which chunk staged the row
 
 LETTER_TABLES = (
-    "letters", "letter_texts", "items", "item_terms", "citations", "reviewer_specialties", "reviewer_states",
+    "letters", "letter_texts", "items", "item_terms", "item_reasons", "citations", "reviewer_specialties",
+    "reviewer_states",
 )  # fmt: skip
 
 
@@ -95,6 +96,10 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
                     classified_by.get("matched"),
                 )
             )
+            rows["item_reasons"] += [
+                (doc_id, item_no, reason_no, reason["code"], reason["evidence"])
+                for reason_no, reason in enumerate(item.get("reasons") or [], start=1)
+            ]
             for side, citations in (
                 ("reviewer", item["reviewer_guidelines"]),
                 ("claims", item["claims_guidelines"]),
@@ -170,6 +175,13 @@ _SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "classified_match": pl.String,
     },
     "item_terms": {"term_hash": pl.UInt32, "doc_key": pl.UInt64, "item_no": pl.UInt16},
+    "item_reasons": {
+        "doc_id": pl.String,
+        "item_no": pl.Int32,
+        "reason_no": pl.Int32,
+        "code": pl.String,
+        "evidence": pl.String,
+    },
     "citations": {
         "doc_id": pl.String,
         "item_no": pl.Int32,

@@ -165,3 +165,20 @@ def fingerprint() -> str:
     for path in sorted(RULES_DIR.glob("*.csv")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:10]
+
+
+@cache
+def reason_rules() -> tuple[dict[str, str], ...]:
+    """Ways of stating each reason code (reasons.csv): pattern, negation, quotes, fallback,
+    context and veto, compiled by etl.reasons; patterns are matched against lower-case text."""
+    return tuple(_rows("reasons.csv"))
+
+
+@cache
+def reason_scope() -> dict[str, str]:
+    """The words that bound a reason pattern (reason-scope.csv): one pattern per kind
+    (negation_before, negation_after, clause_break, quote, case), rows of a kind joined by |."""
+    kinds: dict[str, list[str]] = {}
+    for row in _rows("reason-scope.csv"):
+        kinds.setdefault(row["kind"], []).append(f"(?:{row['pattern']})")
+    return {kind: "|".join(patterns) for kind, patterns in kinds.items()}
