@@ -7,7 +7,9 @@ quotes); this module only applies them:
 - a row fires on a sentence when its pattern matches inside one clause, with the negation the
   row asks for ("no documentation of functional improvement", not "there is documentation of");
 - a sentence that only reports what a guideline says ("ODG recommends 10 visits") is a quote,
-  not a ground, unless the row allows quotes;
+  not a ground, unless the row's scope is "any"; a "case_only" row needs a sentence about this
+  patient or request; the closing verdict ("Therefore, the request … is not medically
+  necessary") is no ground;
 - fallback rows (a guideline's plain refusal, the bare "is medically necessary") count only when
   no other row found a ground for the item;
 - each code at most once per item, with the first sentence that states it as evidence.
@@ -26,7 +28,7 @@ from etl.rules import reason_rules, reason_scope
 
 # A sentence ends at . ! ? followed by space and a capital, digit or quote, except after the
 # abbreviations letters use ("e.g.", "Dr.", "No.", "vs.", a single initial).
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[\"'(\[A-Z0-9])")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:e\.g|i\.e|etc|vs|dr|mr|mrs|ms|no|nos|fig|approx|pg|p|pp|ca|st)|\b[A-Za-z])\.$", re.I
 )
@@ -43,8 +45,8 @@ class ReasonRule:
     decision: str
     pattern: re.Pattern[str]
     negation: str  # required | forbidden | any
-    quotes: bool  # may fire on a sentence that only quotes a guideline
-    fallback: bool  # only when no other row found a ground
+    scope: str  # any | no_quotes | case_only (the sentence must be about this case)
+    fallback: bool  # only when no other row found a ground; may fire on the closing verdict
     context: re.Pattern[str] | None  # must match somewhere in the rationale
     veto: re.Pattern[str] | None  # cancels the row on a sentence it matches
 
@@ -54,6 +56,8 @@ class _Sentence:
     text: str  # as written, whitespace collapsed: the evidence
     lower: str
     is_quote: bool
+    is_about_case: bool
+    is_conclusion: bool
     clauses: tuple[tuple[int, int], ...]  # (start, end) in `lower`
 
 
@@ -101,12 +105,15 @@ def _sentence(text: str) -> _Sentence:
     breaks = [match.start() for match in scope.clause_break.finditer(lower)]
     bounds = [0, *breaks, len(lower)]
     clauses = tuple(itertools.pairwise(bounds))
-    is_quote = bool(scope.quote.search(lower)) and not scope.case.search(lower)
-    return _Sentence(text, lower, is_quote, clauses)
+    about_case = bool(scope.case.search(lower))
+    is_quote = bool(scope.quote.search(lower)) and not about_case
+    return _Sentence(text, lower, is_quote, about_case, bool(scope.conclusion.search(lower)), clauses)
 
 
 def _fires(rule: ReasonRule, sentence: _Sentence) -> bool:
-    if sentence.is_quote and not rule.quotes:
+    if sentence.is_conclusion and not rule.fallback:
+        return False
+    if (rule.scope != "any" and sentence.is_quote) or (rule.scope == "case_only" and not sentence.is_about_case):
         return False
     if rule.veto and rule.veto.search(sentence.lower):
         return False
@@ -124,10 +131,9 @@ def _clause_of(sentence: _Sentence, position: int) -> tuple[int, int]:
 
 
 def _negated(lower: str, clause_start: int, match: re.Match[str], clause_end: int) -> bool:
-    """A denial before the phrase in its clause, or right after it ("… was not documented");
-    a negation inside the phrase itself ("no … benefit") counts too."""
+    """A denial before the phrase in its clause, or right after it ("… was not documented")."""
     scope = _scope()
-    before = lower[clause_start : match.end()]
+    before = lower[clause_start : match.start()]
     if scope.negation_before.search(before):
         return True
     return bool(scope.negation_after.search(lower[match.end() : clause_end]))
@@ -140,6 +146,7 @@ class _Scope:
     clause_break: re.Pattern[str]
     quote: re.Pattern[str]
     case: re.Pattern[str]
+    conclusion: re.Pattern[str]
 
 
 @cache
@@ -156,7 +163,7 @@ def _rules() -> tuple[ReasonRule, ...]:
             decision=row["decision"],
             pattern=re.compile(row["pattern"]),
             negation=row["negation"] or "any",
-            quotes=row["quotes"] == "yes",
+            scope=row["scope"] or "no_quotes",
             fallback=row["fallback"] == "yes",
             context=re.compile(row["context"]) if row["context"] else None,
             veto=re.compile(row["veto"]) if row["veto"] else None,
