@@ -2,7 +2,7 @@
 
 Pure, like the parser. The patterns live in `etl/rules/reasons.csv` (one row per way of stating a
 ground) and the scope words in `etl/rules/reason-scope.csv` (negation, clause breaks, guideline
-quotes); this module only applies them:
+quotes, the closing verdict); this module only applies them:
 
 - a row fires on a sentence when its pattern matches inside one clause, with the negation the
   row asks for ("no documentation of functional improvement", not "there is documentation of");
@@ -13,25 +13,35 @@ quotes); this module only applies them:
 - fallback rows (a guideline's plain refusal, the bare "is medically necessary") count only when
   no other row found a ground for the item;
 - each code at most once per item, with the first sentence that states it as evidence.
+
+Speed: the parser tags every item, so patterns are not searched through the text one by one.
+The literal beginnings of every pattern (read from the regex itself) go into one Aho-Corasick
+automaton; one pass over the rationale finds where a pattern may start, and the pattern is tried
+there only.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
+from re import _constants as sre  # the parsed form of a regex, to read its literal beginnings
+from re import _parser as sre_parse
 from typing import TypedDict
+
+import ahocorasick
 
 from etl.rules import reason_rules, reason_scope
 
-# A sentence ends at . ! ? followed by space and a capital, digit or quote, except after the
-# abbreviations letters use ("e.g.", "Dr.", "No.", "vs.", a single initial).
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[\"'(\[A-Z0-9])")
+# A sentence ends at . ! ? (perhaps closed by a quote or bracket) followed by space and a capital,
+# digit or opening mark, except after the abbreviations letters use ("e.g.", "Dr.", "No.").
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]?(\s+)(?=[\"'(\[A-Z0-9])")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:e\.g|i\.e|etc|vs|dr|mr|mrs|ms|no|nos|fig|approx|pg|p|pp|ca|st)|\b[A-Za-z])\.$", re.I
 )
+ANCHOR_LENGTH = 10  # characters of a pattern's beginning that locate it
+_MAX_ANCHORS = 20_000  # per pattern; beyond, the pattern is searched instead
 
 
 class Reason(TypedDict):
@@ -51,92 +61,209 @@ class ReasonRule:
     veto: re.Pattern[str] | None  # cancels the row on a sentence it matches
 
 
-@dataclass(frozen=True)
-class _Sentence:
-    text: str  # as written, whitespace collapsed: the evidence
-    lower: str
-    is_quote: bool
-    is_about_case: bool
-    is_conclusion: bool
-    clauses: tuple[tuple[int, int], ...]  # (start, end) in `lower`
-
-
 def tag(rationale: str | None, decision: str | None) -> list[Reason]:
     """The reason codes the rationale states for this decision, each with its sentence."""
     if not rationale or decision not in ("upheld", "overturned"):
         return []
-    rules = [rule for rule in _rules() if rule.decision == decision]
-    whole = " ".join(rationale.split())
-    lowered = whole.lower()
-    rules = [rule for rule in rules if rule.context is None or rule.context.search(lowered)]
-    sentences = [_sentence(text) for text in split_sentences(whole)]
-    grounds: dict[str, tuple[int, str]] = {}
-    fallbacks: dict[str, tuple[int, str]] = {}
-    for rule in rules:
-        found = grounds if not rule.fallback else fallbacks
-        for number, sentence in enumerate(sentences):
-            if rule.code in found and found[rule.code][0] <= number:
-                break
-            if _fires(rule, sentence):
-                found[rule.code] = (number, sentence.text)
-                break
-    chosen = grounds or fallbacks
+    text = " ".join(rationale.split())
+    reading = _Reading(text)
+    found: dict[bool, dict[str, int]] = {False: {}, True: {}}  # fallback? → code → sentence
+    for rule, start in _candidates(reading.lower, decision):
+        codes = found[rule.fallback]
+        if rule.code in codes:  # candidates come in text order: an earlier sentence has it
+            continue
+        match = rule.pattern.match(reading.lower, start)
+        if match is not None:
+            number = reading.sentence_at(start)
+            if _fires(rule, reading, number, match):
+                codes[rule.code] = number
+    chosen = found[False] or found[True]
     return [
-        Reason(code=code, evidence=text)
-        for code, (_, text) in sorted(chosen.items(), key=lambda kv: kv[1][0])
+        Reason(code=code, evidence=reading.sentence_text(number))
+        for code, number in sorted(chosen.items(), key=lambda pair: pair[1])
     ]
 
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of a whitespace-collapsed text, each a substring of it."""
-    pieces, start = [], 0
+    return [text[start:end] for start, end in _sentence_bounds(text)]
+
+
+def _sentence_bounds(text: str) -> list[tuple[int, int]]:
+    bounds, start = [], 0
     for match in _SENTENCE_END.finditer(text):
-        if _ABBREVIATION.search(text[start : match.start()]):
+        end = match.start(1)
+        if _ABBREVIATION.search(text, max(start, end - 8), end):
             continue
-        pieces.append(text[start : match.start()])
+        bounds.append((start, end))
         start = match.end()
-    pieces.append(text[start:])
-    return [piece.strip() for piece in pieces if piece.strip()]
+    bounds.append((start, len(text)))
+    return [(start, end) for start, end in bounds if end > start]
 
 
-def _sentence(text: str) -> _Sentence:
-    scope = _scope()
-    lower = text.lower()
-    breaks = [match.start() for match in scope.clause_break.finditer(lower)]
-    bounds = [0, *breaks, len(lower)]
-    clauses = tuple(itertools.pairwise(bounds))
-    about_case = bool(scope.case.search(lower))
-    is_quote = bool(scope.quote.search(lower)) and not about_case
-    return _Sentence(text, lower, is_quote, about_case, bool(scope.conclusion.search(lower)), clauses)
+@dataclass
+class _Reading:
+    """One rationale: its sentences and, computed when first asked, what each one is."""
+
+    text: str
+    lower: str = field(init=False)
+    bounds: list[tuple[int, int]] = field(init=False)
+    _starts: list[int] = field(init=False)
+    _answers: dict[tuple[str, int], bool] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.lower = self.text.lower()
+        self.bounds = _sentence_bounds(self.text)
+        self._starts = [start for start, _ in self.bounds]
+
+    def sentence_at(self, position: int) -> int:
+        return max(bisect_right(self._starts, position) - 1, 0)
+
+    def sentence_text(self, number: int) -> str:
+        start, end = self.bounds[number]
+        return self.text[start:end].strip()
+
+    def is_(self, kind: str, number: int) -> bool:
+        """Whether sentence `number` is of a scope kind (quote, case, conclusion): each
+        pattern is tried once per sentence, and only when a rule asks."""
+        key = (kind, number)
+        if key not in self._answers:
+            start, end = self.bounds[number]
+            pattern = getattr(_scope(), kind)
+            self._answers[key] = bool(pattern.search(self.lower[start:end].strip()))
+        return self._answers[key]
 
 
-def _fires(rule: ReasonRule, sentence: _Sentence) -> bool:
-    if sentence.is_conclusion and not rule.fallback:
+def _fires(rule: ReasonRule, reading: _Reading, number: int, match: re.Match[str]) -> bool:
+    if not rule.fallback and reading.is_("conclusion", number):
         return False
-    if (rule.scope != "any" and sentence.is_quote) or (rule.scope == "case_only" and not sentence.is_about_case):
+    if rule.scope != "any":
+        about_case = reading.is_("case", number)
+        if rule.scope == "case_only" and not about_case:
+            return False
+        if not about_case and reading.is_("quote", number):
+            return False
+    start, end = reading.bounds[number]
+    if rule.veto and rule.veto.search(reading.lower, start, end):
         return False
-    if rule.veto and rule.veto.search(sentence.lower):
+    if rule.context and not rule.context.search(reading.lower):
         return False
-    for match in rule.pattern.finditer(sentence.lower):
-        start, end = _clause_of(sentence, match.start())
-        negated = _negated(sentence.lower, start, match, end)
-        if rule.negation == "any" or (rule.negation == "required") == negated:
-            return True
-    return False
+    if rule.negation == "any":
+        return True
+    return (rule.negation == "required") == _negated(reading.lower, start, end, match)
 
 
-def _clause_of(sentence: _Sentence, position: int) -> tuple[int, int]:
-    starts = [start for start, _ in sentence.clauses]
-    return sentence.clauses[bisect_right(starts, position) - 1]
-
-
-def _negated(lower: str, clause_start: int, match: re.Match[str], clause_end: int) -> bool:
+def _negated(lower: str, start: int, end: int, match: re.Match[str]) -> bool:
     """A denial before the phrase in its clause, or right after it ("… was not documented")."""
     scope = _scope()
-    before = lower[clause_start : match.start()]
-    if scope.negation_before.search(before):
+    clause_start, clause_end = start, end
+    for brk in scope.clause_break.finditer(lower, start, end):
+        if brk.start() <= match.start():
+            clause_start = brk.start()
+        else:
+            clause_end = brk.start()
+            break
+    if scope.negation_before.search(lower, clause_start, match.start()):
         return True
     return bool(scope.negation_after.search(lower[match.end() : clause_end]))
+
+
+def _candidates(lower: str, decision: str) -> list[tuple[ReasonRule, int]]:
+    """(rule, position) pairs where a rule's pattern may match, in text order: where one of its
+    literal beginnings starts a word; rules without usable beginnings are searched."""
+    automaton, unanchored = _anchors(decision)
+    rules = _rules()
+    pairs = set()
+    for end, entries in automaton.iter(lower):
+        for number, length in entries:
+            start = end - length + 1
+            if start == 0 or not lower[start - 1].isalnum():
+                pairs.add((start, number))
+    for number in unanchored:
+        pairs.update((match.start(), number) for match in rules[number].pattern.finditer(lower))
+    return [(rules[number], start) for start, number in sorted(pairs)]
+
+
+@cache
+def _anchors(decision: str) -> tuple[ahocorasick.Automaton, tuple[int, ...]]:
+    """One automaton of the literal beginnings of the rules for this decision (values: rule
+    number and beginning length), and the rules that have none."""
+    automaton = ahocorasick.Automaton()
+    unanchored = []
+    for number, rule in enumerate(_rules()):
+        if rule.decision != decision:
+            continue
+        beginnings = literal_beginnings(rule.pattern.pattern)
+        if not beginnings:
+            unanchored.append(number)
+            continue
+        for beginning in beginnings:
+            entries = automaton.get(beginning, [])
+            entries.append((number, len(beginning)))
+            automaton.add_word(beginning, entries)
+    automaton.make_automaton()
+    return automaton, tuple(unanchored)
+
+
+def literal_beginnings(pattern: str, length: int = ANCHOR_LENGTH) -> frozenset[str] | None:
+    """Every way a match of `pattern` can begin, as literal text of up to `length` characters
+    (shorter where the pattern's literal part ends); None when some match begins with something
+    that is not a literal (then the pattern must be searched)."""
+    try:
+        expanded = _expand(sre_parse.parse(pattern).data, length)
+    except _NotLiteral:
+        return None
+    if any(not text for text, _ in expanded) or len(expanded) > _MAX_ANCHORS:
+        return None
+    return frozenset(text for text, _ in expanded)
+
+
+class _NotLiteral(Exception):
+    pass
+
+
+def _expand(items: list, length: int) -> set[tuple[str, bool]]:
+    """(text, open) pairs: the literal beginnings of a parsed sequence; open ones may go on."""
+    current = {("", True)}
+    for op, value in items:
+        if all(not is_open or len(text) >= length for text, is_open in current):
+            break
+        continuations = _continuations(op, value, length)
+        grown = set()
+        for text, is_open in current:
+            if not is_open or len(text) >= length:
+                grown.add((text, False))
+                continue
+            grown.update((text + more, more_open) for more, more_open in continuations)
+        current = grown
+        if len(current) > _MAX_ANCHORS:
+            raise _NotLiteral
+    return {(text[:length], is_open and len(text) < length) for text, is_open in current}
+
+
+def _continuations(op, value, length: int) -> set[tuple[str, bool]]:
+    if op is sre.LITERAL:
+        return {(chr(value), True)}
+    if op is sre.AT:
+        return {("", True)}  # \b and friends take no characters
+    if op is sre.SUBPATTERN:
+        return _expand(value[3], length)
+    if op is sre.BRANCH:
+        return set().union(*(_expand(branch, length) for branch in value[1]))
+    if op is sre.IN and all(kind is sre.LITERAL for kind, _ in value) and len(value) <= 4:
+        return {(chr(code), True) for _, code in value}
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+        low, high, body = value
+        once = _expand(body, length)
+        if low == 0 and high == 1:
+            return {("", True), *once}
+        if low >= 1:
+            return {(text, False) for text, _ in once}
+        if low == 0:
+            return {("", False)}
+    if op is sre.NOT_LITERAL or op is sre.IN or op is sre.ANY or op is sre.CATEGORY:
+        return {("", False)}
+    raise _NotLiteral
 
 
 @dataclass(frozen=True)
@@ -151,8 +278,7 @@ class _Scope:
 
 @cache
 def _scope() -> _Scope:
-    patterns = reason_scope()
-    return _Scope(**{kind: re.compile(pattern) for kind, pattern in patterns.items()})
+    return _Scope(**{kind: re.compile(pattern) for kind, pattern in reason_scope().items()})
 
 
 @cache
