@@ -30,7 +30,7 @@ from etl import publish
 from etl.load import LETTER_TABLES, SCHEMA_VERSION, create_schema, delete_orphans, load_parts
 from etl.parse import PARSER_VERSION
 from etl.progress import Progress
-from etl.sources import SourceFile, walk
+from etl.sources import SourceFile, stored_path, walk
 from etl.staging import FAULT_ENV, Chunk, ManifestRow, reader_died, stage_files, stage_texts
 
 CHUNK_FILES = 500
@@ -201,7 +201,7 @@ def _compare(
         "UPDATE files SET missing_since = NULL WHERE missing_since IS NOT NULL AND "
         "(path IN (SELECT path FROM _listing) OR split_part(path, '!', 1) IN (SELECT path FROM _listing))"
     )
-    con.register("_roots", pl.DataFrame({"root": [str(root) for root in roots]}))
+    con.register("_roots", pl.DataFrame({"root": [stored_path(str(root)) for root in roots]}))
     counts.missing = _scalar(
         con,
         "SELECT count(*) FROM files WHERE missing_since IS NULL AND position('!' IN path) = 0 "
@@ -443,7 +443,7 @@ def _record_run(
             started,
             "rejected files" if counts.rejected_paths else "ok",
             PARSER_VERSION,
-            [str(root) for root in roots],
+            [stored_path(str(root)) for root in roots],
             full,
             counts.seen,
             counts.new,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,8 @@ SYNTHETIC_PREFIX = "synthetic-"
 
 
 class SourceFile(NamedTuple):
-    """One file of a source, as the walk found it (a tuple: millions are made and pickled)."""
+    """One file of a source, as the walk found it (a tuple: millions are made and pickled). Its
+    `path` and `root` are stored paths (`stored_path`), as the database holds them."""
 
     path: str
     root: str
@@ -48,14 +50,44 @@ class Outcome:
         return os.path.basename(self.path.rsplit("!", 1)[-1]).startswith(SYNTHETIC_PREFIX)
 
 
+# A file name is bytes, but the database holds text (UTF-8). Python hands a name that is not
+# UTF-8 over with each undecodable byte as a lone surrogate (PEP 383), which no UTF-8 text can
+# hold: the stored path writes such a byte as `\xff` and a backslash as `\\`, so that two
+# names never share a stored path and the stored path gives the name back. Documented with the
+# `files` table in docs/database.md.
+_TO_ESCAPE = re.compile("[\\\\\udc80-\udcff]")
+_ESCAPED = re.compile(r"\\(\\|x[89a-f][0-9a-f])")
+
+
+def stored_path(path: str) -> str:
+    """The text the database holds for a file-system path (undecodable bytes and backslashes escaped)."""
+    return _TO_ESCAPE.sub(_escape, path)
+
+
+def filesystem_path(stored: str) -> str:
+    """The file-system path a stored path stands for (the inverse of `stored_path`)."""
+    return _ESCAPED.sub(_unescape, stored)
+
+
+def _escape(match: re.Match[str]) -> str:
+    character = match.group()
+    return "\\\\" if character == "\\" else f"\\x{ord(character) - 0xDC00:02x}"
+
+
+def _unescape(match: re.Match[str]) -> str:
+    escaped = match.group(1)
+    return "\\" if escaped == "\\" else chr(0xDC00 + int(escaped[1:], 16))
+
+
 def walk(roots: list[Path]) -> Iterator[SourceFile]:
     """Every letter file under the roots (a root may itself be a file), in a stable order."""
     for root in roots:
+        stored_root = stored_path(str(root))
         if root.is_file():
             stat = root.stat()
-            yield SourceFile(str(root), str(root), stat.st_size, stat.st_mtime_ns)
+            yield SourceFile(stored_root, stored_root, stat.st_size, stat.st_mtime_ns)
         else:
-            yield from _walk_folder(str(root), str(root))
+            yield from _walk_folder(str(root), stored_root)
 
 
 def _walk_folder(folder: str, root: str) -> Iterator[SourceFile]:
@@ -77,7 +109,7 @@ def _walk_folder(folder: str, root: str) -> Iterator[SourceFile]:
                 stat = entry.stat()
             except OSError:
                 continue
-            yield SourceFile(entry.path, root, stat.st_size, stat.st_mtime_ns)
+            yield SourceFile(stored_path(entry.path), root, stat.st_size, stat.st_mtime_ns)
     for subfolder in subfolders:
         yield from _walk_folder(subfolder, root)
 
@@ -86,14 +118,15 @@ def read_source(source: SourceFile) -> list[Outcome]:
     """Outcomes of one file: one for a letter file, the archive plus one per member for a zip."""
     if source.size > MAX_BYTES:
         return [_rejected(source, f"oversized: {source.size / 1e6:.0f} MB (limit {MAX_BYTES // 2**20} MB)")]
+    path = filesystem_path(source.path)
     try:
-        with open(source.path, "rb") as handle:
+        with open(path, "rb") as handle:
             data = handle.read()
     except OSError as err:
         return [_rejected(source, f"unreadable: {err.strerror or err}")]
     digest = hashlib.sha256(data).hexdigest()
-    documents = list(documents_from_bytes(data, source.path))
-    is_archive = data[:2] == b"PK" and not (len(documents) == 1 and documents[0].source == source.path)
+    documents = list(documents_from_bytes(data, path))
+    is_archive = data[:2] == b"PK" and not (len(documents) == 1 and documents[0].source == path)
     outcomes = (
         [Outcome(source.path, source.root, source.size, source.mtime_ns, digest, archive=True)]
         if is_archive
@@ -103,7 +136,8 @@ def read_source(source: SourceFile) -> list[Outcome]:
         member_digest = digest
         if is_archive:
             member_digest = hashlib.sha256((document.text or document.error or "").encode()).hexdigest()
-        outcomes.append(_outcome(source, document.source, member_digest, document.text, document.error))
+        member = stored_path(document.source)
+        outcomes.append(_outcome(source, member, member_digest, document.text, document.error))
     return outcomes
 
 
