@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -54,15 +55,51 @@ def _walk(folder: Path) -> Iterator[Path]:
 
 def _from_file(path: Path, source: str) -> Iterator[Document]:
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            yield Document(source, error=f"oversized: {size / 1e6:.0f} MB (limit {MAX_BYTES // 2**20} MB)")
-            return
-        data = path.read_bytes()
-    except OSError as err:
-        yield Document(source, error=f"unreadable: {err.strerror or err}")
+        data = read_file(str(path))
+    except ExtractError as err:
+        yield Document(source, error=str(err))
         return
     yield from documents_from_bytes(data, source)
+
+
+def read_file(path: str) -> bytes:
+    """The bytes of a regular file of at most MAX_BYTES, else an ExtractError. A FIFO, device or
+    socket (or a symlink to one) would block a read or never end: it is turned down before it is
+    opened, and again on the opened descriptor, so that one swapped in meanwhile is never read.
+    At most MAX_BYTES + 1 bytes are read, so a file that grows or lies about its size ends too."""
+    try:
+        _require_regular(os.stat(path).st_mode)  # opening a device can act on it: check first
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)  # a FIFO does not wait
+        with open(descriptor, "rb") as handle:
+            status = os.fstat(descriptor)
+            _require_regular(status.st_mode)
+            if status.st_size > MAX_BYTES:
+                raise ExtractError(_oversized(f"{status.st_size / 1e6:.0f} MB"))
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as err:
+        raise ExtractError(f"unreadable: {err.strerror or err}") from None
+    if len(data) > MAX_BYTES:
+        said = f"{status.st_size / 1e6:.0f} MB"
+        raise ExtractError(_oversized(f"more than {MAX_BYTES // 2**20} MB read, though its size said {said}"))
+    return data
+
+
+_FILE_KINDS = {
+    stat.S_IFDIR: "folder",
+    stat.S_IFIFO: "FIFO",
+    stat.S_IFCHR: "character device",
+    stat.S_IFBLK: "block device",
+    stat.S_IFSOCK: "socket",
+}
+
+
+def _require_regular(mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        raise ExtractError(f"not a regular file: {_FILE_KINDS.get(stat.S_IFMT(mode), 'unknown kind')}")
+
+
+def _oversized(size: str) -> str:
+    return f"oversized: {size} (limit {MAX_BYTES // 2**20} MB)"
 
 
 def documents_from_bytes(data: bytes, source: str) -> Iterator[Document]:

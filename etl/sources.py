@@ -6,6 +6,7 @@ member of a zip), so the main process only compares file listings and loads resu
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from etl.extract import LETTER_SUFFIXES, MAX_BYTES, documents_from_bytes
+from etl.extract import LETTER_SUFFIXES, ExtractError, documents_from_bytes, read_file
 from etl.parse import NotALetter, parse_text
 from etl.records import Letter
 
@@ -83,16 +84,18 @@ def walk(roots: list[Path]) -> Iterator[SourceFile]:
     """Every letter file under the roots (a root may itself be a file), in a stable order."""
     for root in roots:
         stored_root = stored_path(str(root))
-        if root.is_file():
+        if root.is_dir():
+            yield from _walk_folder(str(root), stored_root)
+        else:
             stat = root.stat()
             yield SourceFile(stored_root, stored_root, stat.st_size, stat.st_mtime_ns)
-        else:
-            yield from _walk_folder(str(root), stored_root)
 
 
 def _walk_folder(folder: str, root: str) -> Iterator[SourceFile]:
     """Files first, then subfolders, each by name; hidden entries and symlinked folders skipped.
-    Plain strings and `os.scandir`: a refresh walks millions of files every night."""
+    Any other entry with a letter's name is listed, a FIFO, device or dangling symlink too, so
+    that its reader rejects it with a reason. Plain strings and `os.scandir`: a refresh walks
+    millions of files every night."""
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
@@ -105,25 +108,28 @@ def _walk_folder(folder: str, root: str) -> Iterator[SourceFile]:
         if entry.is_dir(follow_symlinks=False):
             subfolders.append(entry.path)
         elif entry.name.lower().endswith(LETTER_SUFFIXES):
-            try:
-                stat = entry.stat()
-            except OSError:
-                continue
-            yield SourceFile(stored_path(entry.path), root, stat.st_size, stat.st_mtime_ns)
+            stat = _stat(entry)
+            if stat is not None:
+                yield SourceFile(stored_path(entry.path), root, stat.st_size, stat.st_mtime_ns)
     for subfolder in subfolders:
         yield from _walk_folder(subfolder, root)
 
 
+def _stat(entry: os.DirEntry[str]) -> os.stat_result | None:
+    """The entry's status (a symlink's own if it leads nowhere); None if it is gone since listed."""
+    for follow_symlinks in (True, False):
+        with contextlib.suppress(OSError):
+            return entry.stat(follow_symlinks=follow_symlinks)
+    return None
+
+
 def read_source(source: SourceFile) -> list[Outcome]:
     """Outcomes of one file: one for a letter file, the archive plus one per member for a zip."""
-    if source.size > MAX_BYTES:
-        return [_rejected(source, f"oversized: {source.size / 1e6:.0f} MB (limit {MAX_BYTES // 2**20} MB)")]
     path = filesystem_path(source.path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as err:
-        return [_rejected(source, f"unreadable: {err.strerror or err}")]
+        data = read_file(path)
+    except ExtractError as err:
+        return [_rejected(source, str(err))]
     digest = hashlib.sha256(data).hexdigest()
     documents = list(documents_from_bytes(data, path))
     is_archive = data[:2] == b"PK" and not (len(documents) == 1 and documents[0].source == path)

@@ -1,6 +1,8 @@
 import io
+import os
 import re
 import zipfile
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
@@ -8,7 +10,16 @@ from fpdf import FPDF
 from hypothesis import given
 from hypothesis import strategies as st
 
-from etl.extract import MAX_BYTES, _binary_characters, bytes_to_text, documents_from_bytes, iter_documents
+from etl import extract
+from etl.extract import (
+    MAX_BYTES,
+    ExtractError,
+    _binary_characters,
+    bytes_to_text,
+    documents_from_bytes,
+    iter_documents,
+    read_file,
+)
 from tests.conftest import REAL_LETTERS, needs_shared
 
 
@@ -86,6 +97,41 @@ def test_missing_path_and_oversized_file(tmp_path):
         handle.truncate(MAX_BYTES + 1)
     [oversized] = iter_documents([str(big)])
     assert oversized.error.startswith("oversized")
+
+
+def refusal(path: Path) -> str:
+    with pytest.raises(ExtractError) as refused:
+        read_file(str(path))
+    return str(refused.value)
+
+
+def test_only_regular_files_are_read(tmp_path):
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "letter.txt").write_bytes(b"a letter")
+    assert read_file(str(tmp_path / "letter.txt")) == b"a letter"
+    assert refusal(tmp_path / "pipe.txt") == "not a regular file: FIFO"
+    assert refusal(tmp_path / "zero.txt") == "not a regular file: character device"
+    assert refusal(tmp_path / "dangling.txt") == "unreadable: No such file or directory"
+    assert refusal(tmp_path) == "not a regular file: folder"
+
+
+def test_a_fifo_swapped_in_after_the_check_is_turned_down_on_the_open_descriptor(tmp_path, monkeypatch):
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    regular, stat = os.stat(__file__), os.stat
+    monkeypatch.setattr(extract.os, "stat", lambda path: regular if path == str(fifo) else stat(path))
+    assert refusal(fifo) == "not a regular file: FIFO"
+
+
+def test_a_file_larger_than_it_says_is_cut_off_as_oversized(tmp_path, monkeypatch):
+    big = tmp_path / "big.txt"
+    with big.open("wb") as handle:
+        handle.truncate(MAX_BYTES + 10)
+    fstat = os.fstat
+    monkeypatch.setattr(extract.os, "fstat", lambda fd: os.stat_result((*fstat(fd)[:6], 10, *fstat(fd)[7:])))
+    assert refusal(big) == "oversized: more than 50 MB read, though its size said 0 MB (limit 50 MB)"
 
 
 @needs_shared

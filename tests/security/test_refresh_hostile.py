@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import random
+import socket
 from pathlib import Path
 
 import pytest
 
-from etl.refresh import EXIT_OK
+from etl.refresh import EXIT_OK, EXIT_REJECTS
 from etl.synth.generate import generate_letter
-from tests.etl.test_refresh import one, query, run, write_letters
+from tests.etl.test_refresh import cli, one, query, run, write_letters
 
 
 def letter_text(seed: str) -> str:
@@ -46,3 +47,29 @@ def test_a_name_that_is_not_utf8_loads_and_is_stored_losslessly(sources):
     assert query(db, "SELECT path FROM files WHERE missing_since IS NOT NULL") == [
         (f"{letters}/bad-\\xff-name.txt",)
     ]
+
+
+def reasons(db: Path) -> dict[str, str]:
+    return dict(query(db, "SELECT split_part(path, '/', -1), reason FROM rejects"))
+
+
+def test_fifos_devices_and_sockets_are_rejected_without_hanging(sources):
+    letters, db = sources
+    os.mkfifo(letters / "pipe.txt")
+    (letters / "to-pipe.txt").symlink_to(letters / "pipe.txt")
+    (letters / "zero.txt").symlink_to("/dev/zero")
+    (letters / "nowhere.txt").symlink_to(letters / "gone")
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(letters / "sock.txt"))
+        refreshing = cli("--source", str(letters), "--db", str(db), "--workers", "2")
+        out, err = refreshing.communicate(timeout=120)
+    assert refreshing.returncode == EXIT_REJECTS, err
+    assert one(db, "SELECT count(*) FROM letters") == 5
+    assert reasons(db) == {
+        "pipe.txt": "not a regular file: FIFO",
+        "to-pipe.txt": "not a regular file: FIFO",
+        "zero.txt": "not a regular file: character device",
+        "sock.txt": "not a regular file: socket",
+        "nowhere.txt": "unreadable: No such file or directory",
+    }
+    assert f"rejected: {letters / 'pipe.txt'}: not a regular file: FIFO" in out
