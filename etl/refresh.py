@@ -163,16 +163,25 @@ def _has_current_schema(database: Path) -> bool:
 
 
 def _listing(roots: list[Path]) -> pl.DataFrame:
-    """Path, root, size and mtime of every source file, as columns (compact for millions)."""
-    columns: dict[str, list] = {"path": [], "root": [], "size": [], "mtime_ns": []}
+    """Path, root, size and mtime of every source file (and why the walk could not list a
+    folder), as columns (compact for millions)."""
+    columns: dict[str, list] = {name: [] for name in _LISTING_SCHEMA}
     for entry in walk(roots):
         columns["path"].append(entry.path)
         columns["root"].append(entry.root)
         columns["size"].append(entry.size)
         columns["mtime_ns"].append(entry.mtime_ns)
-    return pl.DataFrame(
-        columns, schema={"path": pl.String, "root": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64}
-    )
+        columns["walk_error"].append(entry.walk_error)
+    return pl.DataFrame(columns, schema=_LISTING_SCHEMA)
+
+
+_LISTING_SCHEMA = {
+    "path": pl.String,
+    "root": pl.String,
+    "size": pl.Int64,
+    "mtime_ns": pl.Int64,
+    "walk_error": pl.String,
+}
 
 
 def _compare(
@@ -185,8 +194,8 @@ def _compare(
     """Split the listing into new, changed and unchanged files; mark vanished files missing."""
     con.register("_listing", listing)
     known = con.sql(
-        "SELECT l.path, l.root, l.size, l.mtime_ns, f.size AS old_size, f.mtime_ns AS old_mtime, "
-        "f.path IS NOT NULL AS known FROM _listing l LEFT JOIN files f ON f.path = l.path"
+        "SELECT l.*, f.size AS old_size, f.mtime_ns AS old_mtime, f.path IS NOT NULL AS known "
+        "FROM _listing l LEFT JOIN files f ON f.path = l.path"
     ).pl()
     unchanged = known.filter(
         pl.col("known") & (pl.col("size") == pl.col("old_size")) & (pl.col("mtime_ns") == pl.col("old_mtime"))
@@ -214,9 +223,7 @@ def _compare(
     )
     con.unregister("_listing")
     con.unregister("_roots")
-    return known.join(unchanged.select("path"), on="path", how="anti").select(
-        "path", "root", "size", "mtime_ns"
-    )
+    return known.join(unchanged.select("path"), on="path", how="anti").select(*_LISTING_SCHEMA)
 
 
 @dataclass

@@ -24,12 +24,14 @@ SYNTHETIC_PREFIX = "synthetic-"
 
 class SourceFile(NamedTuple):
     """One file of a source, as the walk found it (a tuple: millions are made and pickled). Its
-    `path` and `root` are stored paths (`stored_path`), as the database holds them."""
+    `path` and `root` are stored paths (`stored_path`), as the database holds them. A folder the
+    walk could not list is one too, with the reason in `walk_error`, so that it is rejected."""
 
     path: str
     root: str
     size: int
     mtime_ns: int
+    walk_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,8 @@ def _walk_folder(folder: str, root: str) -> Iterator[SourceFile]:
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
-    except OSError:
+    except OSError as err:
+        yield _unlisted(folder, root, f"unreadable folder: {err.strerror or err}")
         return
     subfolders = []
     for entry in entries:
@@ -115,6 +118,14 @@ def _walk_folder(folder: str, root: str) -> Iterator[SourceFile]:
         yield from _walk_folder(subfolder, root)
 
 
+def _unlisted(folder: str, root: str, reason: str) -> SourceFile:
+    try:
+        stat = os.stat(folder)
+    except OSError:
+        return SourceFile(stored_path(folder), root, 0, 0, reason)
+    return SourceFile(stored_path(folder), root, stat.st_size, stat.st_mtime_ns, reason)
+
+
 def _stat(entry: os.DirEntry[str]) -> os.stat_result | None:
     """The entry's status (a symlink's own if it leads nowhere); None if it is gone since listed."""
     for follow_symlinks in (True, False):
@@ -125,6 +136,8 @@ def _stat(entry: os.DirEntry[str]) -> os.stat_result | None:
 
 def read_source(source: SourceFile) -> list[Outcome]:
     """Outcomes of one file: one for a letter file, the archive plus one per member for a zip."""
+    if source.walk_error:
+        return [_rejected(source, source.walk_error)]
     path = filesystem_path(source.path)
     try:
         data = read_file(path)

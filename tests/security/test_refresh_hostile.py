@@ -73,3 +73,41 @@ def test_fifos_devices_and_sockets_are_rejected_without_hanging(sources):
         "nowhere.txt": "unreadable: No such file or directory",
     }
     assert f"rejected: {letters / 'pipe.txt'}: not a regular file: FIFO" in out
+
+
+def test_a_folder_that_cannot_be_listed_is_rejected_and_loads_once_it_can(sources, monkeypatch):
+    letters, db = sources
+    locked = letters / "locked"
+    write_letters(locked, 10, 2)
+    scandir = os.scandir
+
+    def scandir_as_if_locked(path):
+        if str(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir_as_if_locked)
+    code, summary = run([letters], db)
+    assert code == EXIT_REJECTS
+    assert f"rejected: {locked}: unreadable folder: Permission denied" in summary
+    assert reasons(db) == {"locked": "unreadable folder: Permission denied"}
+    assert one(db, "SELECT count(*) FROM letters") == 5
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, summary = run([letters], db)
+    assert code == EXIT_OK and "2 new" in summary
+    assert one(db, "SELECT count(*) FROM letters") == 7
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root lists a folder whatever its mode")
+def test_a_folder_without_permissions_is_rejected(sources):
+    letters, db = sources
+    locked = letters / "locked"
+    write_letters(locked, 10, 2)
+    locked.chmod(0)
+    try:
+        code, _summary = run([letters], db)
+    finally:
+        locked.chmod(0o755)
+    assert code == EXIT_REJECTS
+    assert reasons(db) == {"locked": "unreadable folder: Permission denied"}
