@@ -5,10 +5,12 @@ so one bad file never stops a batch."""
 from __future__ import annotations
 
 import io
+import lzma
 import os
 import re
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,16 @@ import pypdfium2 as pdfium
 
 LETTER_SUFFIXES = (".txt", ".pdf", ".zip", ".text")
 MAX_BYTES = 50 * 1024 * 1024
+# What one zip archive, with the zips nested in it, may hold. A worker keeps every letter of a file
+# until it has read the whole file, so these bound its memory and time on one archive: 200 MB
+# uncompressed is four times the largest file (text letters compress about 4:1, so a full archive
+# of them fits), and 10,000 letters are more than 40 times the largest real batch while a worker
+# parses them in a few minutes. Members beyond either cap are rejected, not read.
+MAX_ARCHIVE_BYTES = 200 * 1024 * 1024
+MAX_ARCHIVE_MEMBERS = 10_000
+MAX_ZIP_DEPTH = 8  # zips within zips: an archive that holds itself ends here
+# What zipfile and its decompressors raise on a damaged or hostile archive.
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError, zlib.error, lzma.LZMAError)
 _BINARY_CHARACTER = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 _TEXT_BYTES = bytes(byte for byte in range(128) if not _BINARY_CHARACTER.match(chr(byte)))
 
@@ -104,8 +116,20 @@ def _oversized(size: str) -> str:
 
 def documents_from_bytes(data: bytes, source: str) -> Iterator[Document]:
     """One document, or every letter of a zip archive (recursively), from raw bytes."""
+    return _documents(data, source, _ArchiveBudget(MAX_ARCHIVE_MEMBERS, MAX_ARCHIVE_BYTES), depth=0)
+
+
+@dataclass
+class _ArchiveBudget:
+    """What is left of one archive's caps: the zips nested in it draw on the same budget."""
+
+    members: int
+    bytes: int
+
+
+def _documents(data: bytes, source: str, budget: _ArchiveBudget, depth: int) -> Iterator[Document]:
     if data[:4] == b"PK\x03\x04" or (data[:4] == b"PK\x05\x06" and source.lower().endswith(".zip")):
-        yield from _zip_members(data, source)
+        yield from _zip_members(data, source, budget, depth)
         return
     try:
         yield Document(source, text=bytes_to_text(data))
@@ -169,36 +193,63 @@ def pdf_text(data: bytes) -> str:
     return text
 
 
-def _zip_members(data: bytes, source: str) -> Iterator[Document]:
+def _zip_members(data: bytes, source: str, budget: _ArchiveBudget, depth: int) -> Iterator[Document]:
+    """The archive's letters, read one member at a time within the archive's budget."""
+    if depth == MAX_ZIP_DEPTH:
+        yield Document(source, error=f"zip archive nested too deep (limit {MAX_ZIP_DEPTH} levels)")
+        return
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [m for m in archive.infolist() if _is_letter_member(m)]
-    except (zipfile.BadZipFile, OSError) as err:
+    except _ZIP_ERRORS as err:
         yield Document(source, error=f"corrupt zip archive: {err}")
         return
     if not members:
         yield Document(source, error="zip archive holds no letters (.txt, .pdf or .zip)")
         return
     with archive:
-        for member in members:
+        for number, member in enumerate(members):
             name = f"{source}!{member.filename}"
-            if member.file_size > MAX_BYTES:
-                yield Document(name, error=f"oversized: {member.file_size / 1e6:.0f} MB")
-                continue
-            try:
-                content = archive.read(member)
-            except (zipfile.BadZipFile, OSError, RuntimeError) as err:
-                yield Document(name, error=f"unreadable zip member: {err}")
-                continue
-            yield from documents_from_bytes(content, name)
+            if budget.members == 0:  # one reject stands for the rest: they are not even looked at
+                after = len(members) - number - 1
+                reason = f"not read: past the archive's limit of {MAX_ARCHIVE_MEMBERS:,} letters"
+                yield Document(name, error=f"{reason}, as are the {after:,} members after it")
+                return
+            budget.members -= 1
+            content = _read_member(archive, member, name, budget)
+            if isinstance(content, Document):
+                yield content
+            else:
+                yield from _documents(content, name, budget, depth + 1)
+
+
+def _read_member(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, budget: _ArchiveBudget
+) -> bytes | Document:
+    """A member's bytes, taken from the archive's budget, or the document that rejects it. A member
+    is read no further than its declared size: zipfile stops there itself (and then fails the CRC
+    check), but the cap does not rely on it."""
+    if member.file_size > MAX_BYTES:
+        return Document(name, error=_oversized(f"{member.file_size / 1e6:.0f} MB"))
+    if member.file_size > budget.bytes:
+        limit = f"{MAX_ARCHIVE_BYTES // 2**20} MB"
+        return Document(name, error=f"not read: past the archive's limit of {limit} uncompressed")
+    try:
+        with archive.open(member) as stream:
+            content = stream.read(member.file_size + 1)
+    except _ZIP_ERRORS as err:
+        return Document(name, error=f"unreadable zip member: {err}")
+    budget.bytes -= len(content)
+    if len(content) > member.file_size:
+        return Document(name, error="oversized: larger than its declared size (a zip bomb?)")
+    return content
 
 
 def _is_letter_member(member: zipfile.ZipInfo) -> bool:
     name = member.filename
     base = name.rsplit("/", 1)[-1]
-    return (
-        not member.is_dir()
-        and not name.startswith("__MACOSX/")
+    return (  # a name ending in a letter suffix is no folder (and `is_dir` fails on an empty name)
+        not name.startswith("__MACOSX/")
         and not base.startswith(".")
         and base.lower().endswith(LETTER_SUFFIXES)
     )

@@ -134,6 +134,62 @@ def test_a_file_larger_than_it_says_is_cut_off_as_oversized(tmp_path, monkeypatc
     assert refusal(big) == "oversized: more than 50 MB read, though its size said 0 MB (limit 50 MB)"
 
 
+def zip_of(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def reasons(data: bytes) -> list[tuple[str, str | None]]:
+    return [(document.source, document.error) for document in documents_from_bytes(data, "a.zip")]
+
+
+def test_nested_zips_draw_on_their_archive_member_limit(monkeypatch):
+    monkeypatch.setattr(extract, "MAX_ARCHIVE_MEMBERS", 3)
+    inner = zip_of({"b.txt": b"b", "c.txt": b"c", "d.txt": b"d"})
+    limit = "not read: past the archive's limit of 3 letters"
+    assert reasons(zip_of({"a.txt": b"a", "inner.zip": inner, "e.txt": b"e", "f.txt": b"f"})) == [
+        ("a.zip!a.txt", None),
+        ("a.zip!inner.zip!b.txt", None),
+        ("a.zip!inner.zip!c.txt", f"{limit}, as are the 1 members after it"),
+        ("a.zip!e.txt", f"{limit}, as are the 1 members after it"),
+    ]
+
+
+def test_members_past_the_archive_byte_limit_are_not_read(monkeypatch):
+    monkeypatch.setattr(extract, "MAX_ARCHIVE_BYTES", 25 * 2**20)
+    ten_mb = b"letter " * (10 * 2**20 // 7)
+    nested = zip_of({"c.txt": ten_mb})
+    limit = "not read: past the archive's limit of 25 MB uncompressed"
+    assert reasons(zip_of({"a.txt": ten_mb, "b.zip": nested, "d.txt": ten_mb, "e.txt": b"short"})) == [
+        ("a.zip!a.txt", None),
+        ("a.zip!b.zip!c.txt", None),
+        ("a.zip!d.txt", limit),
+        ("a.zip!e.txt", None),
+    ]
+
+
+def test_a_member_that_inflates_past_its_declared_size_is_cut_off(monkeypatch):
+    data = zip_of({"a.txt": b"a letter"})
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, member: io.BytesIO(b"x" * 10**6))
+    assert reasons(data) == [("a.zip!a.txt", "oversized: larger than its declared size (a zip bomb?)")]
+
+
+def test_damaged_members_and_deep_nesting_are_rejected():
+    data = bytearray(zip_of({"a.txt": b"a letter " * 1000, "b.txt": b"another letter"}))
+    data[40] ^= 0xFF  # inside a.txt's deflate stream
+    [(_, damaged), (_, intact)] = reasons(bytes(data))
+    assert damaged.startswith("unreadable zip member: Error -3 while decompressing data") and intact is None
+    nested = b"a letter"
+    for _ in range(extract.MAX_ZIP_DEPTH + 1):
+        nested = zip_of({"z.zip": nested})
+    [(name, error)] = reasons(nested)
+    assert name == "a.zip" + "!z.zip" * extract.MAX_ZIP_DEPTH
+    assert error == f"zip archive nested too deep (limit {extract.MAX_ZIP_DEPTH} levels)"
+
+
 @needs_shared
 def test_real_encrypted_pdfs_open():
     path = REAL_LETTERS / "CM16-0235991.pdf"

@@ -6,10 +6,13 @@ from __future__ import annotations
 import os
 import random
 import socket
+import struct
+import zipfile
 from pathlib import Path
 
 import pytest
 
+from etl.extract import MAX_ARCHIVE_MEMBERS, MAX_BYTES
 from etl.refresh import EXIT_OK, EXIT_REJECTS
 from etl.synth.generate import generate_letter
 from tests.etl.test_refresh import cli, one, query, run, write_letters
@@ -111,3 +114,66 @@ def test_a_folder_without_permissions_is_rejected(sources):
         locked.chmod(0o755)
     assert code == EXIT_REJECTS
     assert reasons(db) == {"locked": "unreadable folder: Permission denied"}
+
+
+def zip_bomb(path: Path, letter: str) -> None:
+    """A letter, and a member that says it holds 1,000 bytes but inflates to 200 MB of zeros."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("letter.txt", letter)
+        with archive.open("bomb.txt", "w") as bomb:
+            for _ in range(200):
+                bomb.write(bytes(2**20))
+        bomb_info = archive.getinfo("bomb.txt")
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<I", data, bomb_info.header_offset + 22, 1_000)  # local header: size
+    central = data.rindex(b"PK\x01\x02")  # the last central-directory entry is the bomb's
+    struct.pack_into("<I", data, central + 24, 1_000)
+    path.write_bytes(bytes(data))
+
+
+def damaged_zip(path: Path, letter: str) -> None:
+    """A letter, and a member whose compressed data is damaged (zlib, not zipfile, reports it)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("letter.txt", letter)
+        archive.writestr("damaged.txt", letter + " (a copy)")
+        damaged = archive.getinfo("damaged.txt")
+    data = bytearray(path.read_bytes())
+    data[damaged.header_offset + 30 + len("damaged.txt")] = 0xFF  # the first deflate block's header
+    path.write_bytes(bytes(data))
+
+
+def test_zips_are_read_within_their_archive_caps(sources):
+    letters, db = sources
+    with zipfile.ZipFile(letters / "many.zip", "w") as archive:
+        archive.writestr("letter.txt", letter_text("many"))
+        for n in range(MAX_ARCHIVE_MEMBERS + 1):
+            archive.writestr(f"note-{n:05d}.txt", "a note")
+    with zipfile.ZipFile(letters / "large.zip", "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("letter.txt", letter_text("large"))
+        for n in range(5):
+            archive.writestr(f"blank-{n}.txt", b" " * MAX_BYTES)
+    zip_bomb(letters / "bomb.zip", letter_text("bomb"))
+    damaged_zip(letters / "damaged.zip", letter_text("damaged"))
+    code, _summary = run([letters], db)
+    assert code == EXIT_REJECTS
+    assert one(db, "SELECT count(*) FROM letters") == 5 + 4
+    found = dict(
+        query(db, "SELECT split_part(path, '/', -1), reason FROM rejects WHERE path NOT LIKE '%!note-%'")
+    )
+    assert found == {
+        "large.zip!blank-0.txt": "empty file",
+        "large.zip!blank-1.txt": "empty file",
+        "large.zip!blank-2.txt": "empty file",
+        "large.zip!blank-3.txt": "not read: past the archive's limit of 200 MB uncompressed",
+        "large.zip!blank-4.txt": "not read: past the archive's limit of 200 MB uncompressed",
+        "bomb.zip!bomb.txt": "unreadable zip member: Bad CRC-32 for file 'bomb.txt'",
+        "damaged.zip!damaged.txt": "unreadable zip member: Error -3 while decompressing data: "
+        "invalid block type",
+    }
+    notes = query(
+        db, "SELECT reason, count(*) FROM rejects WHERE path LIKE '%!note-%' GROUP BY ALL ORDER BY 2"
+    )
+    assert notes == [
+        ("not read: past the archive's limit of 10,000 letters, as are the 1 members after it", 1),
+        ("not an IMR determination: too little text", MAX_ARCHIVE_MEMBERS - 1),
+    ]
