@@ -8,12 +8,14 @@ record the run → checkpoint and swap the copy in (see `etl/publish.py`).
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
 import shutil
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -483,6 +485,42 @@ def _fault_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _start_worker(parent_pid: int) -> None:
+    """Initializer of a worker process: it ends with its refresh, and collects garbage less often."""
+    _die_with_parent(parent_pid)
+    _quiet_collector()
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """A refresh killed with SIGKILL cannot shut its pool down, and its workers (~100 MB each)
+    would go on for minutes. On Linux the kernel kills a worker when the thread that started it
+    ends (the thread running the refresh, which outlives its pool); elsewhere a thread watches for
+    the parent to go. If the parent died before this ran, the worker ends now."""
+    if not _killed_with_parent():
+        threading.Thread(target=_exit_once_orphaned, args=(parent_pid,), daemon=True).start()
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _killed_with_parent() -> bool:
+    """Ask Linux to SIGKILL this process when its parent ends; False where it cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _exit_once_orphaned(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(1)
+    os._exit(1)
+
+
 def _quiet_collector() -> None:
     """Workers make millions of short-lived objects and no cycles worth chasing: collecting
     less often saves a few percent of their time."""
@@ -516,7 +554,10 @@ class _Workers:
         """Spawn every worker now, with one polars thread each: a worker's frames are small, and
         the workers already keep every core busy."""
         self.pool = ProcessPoolExecutor(
-            self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_collector
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
         )
         previous = os.environ.get(_POLARS_THREADS)
         os.environ[_POLARS_THREADS] = "1"

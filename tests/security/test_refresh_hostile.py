@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
+import signal
 import socket
 import struct
+import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -15,6 +20,7 @@ import pytest
 from etl.extract import MAX_ARCHIVE_MEMBERS, MAX_BYTES
 from etl.refresh import EXIT_OK, EXIT_REJECTS
 from etl.synth.generate import generate_letter
+from tests.conftest import ROOT
 from tests.etl.test_refresh import cli, one, query, run, write_letters
 
 
@@ -177,3 +183,99 @@ def test_zips_are_read_within_their_archive_caps(sources):
         ("not read: past the archive's limit of 10,000 letters, as are the 1 members after it", 1),
         ("not an IMR determination: too little text", MAX_ARCHIVE_MEMBERS - 1),
     ]
+
+
+def children(pid: int) -> dict[int, str]:
+    """The live child processes of `pid`, with their command lines (read from /proc)."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            _, _, fields = stat.read_text().rpartition(")")
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # ended meanwhile
+            continue
+        state, ppid = fields.split()[:2]
+        if int(ppid) == pid and state != "Z":
+            found[int(stat.parent.name)] = cmdline
+    return found
+
+
+def alive(pid: int, cmdline: str) -> bool:
+    """Whether the process still runs (and is the same process, not a new one with its pid)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        return (
+            state != "Z"
+            and Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            == cmdline
+        )
+    except OSError:
+        return False
+
+
+def wait_for(condition, seconds: float):
+    deadline = time.monotonic() + seconds
+    while not (result := condition()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return result
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds processes through /proc")
+def test_workers_of_a_killed_refresh_exit_with_it(sources):
+    letters, db = sources
+    write_letters(letters / "batch", 10, 300)
+    for copy in range(4):  # copies parse like new files: enough work to be killed mid-run
+        shutil.copytree(letters / "batch", letters / f"copy-{copy}")
+    refreshing = cli("--source", str(letters), "--db", str(db), "--workers", "2")
+    spawned: dict[int, str] = {}
+
+    def workers() -> dict[int, str]:
+        found = children(refreshing.pid)
+        return found if sum("spawn_main" in cmdline for cmdline in found.values()) == 2 else {}
+
+    try:
+        spawned = wait_for(workers, 60)
+        assert spawned and refreshing.poll() is None, "the refresh ended before it could be killed"
+        refreshing.send_signal(signal.SIGKILL)
+        refreshing.wait(timeout=10)
+        gone = wait_for(lambda: not any(alive(pid, cmdline) for pid, cmdline in spawned.items()), 5)
+        assert gone, f"still running 5 s after the refresh was killed: {spawned}"
+    finally:  # should the test fail: end what it started (the workers hold the output pipes)
+        refreshing.kill()
+        for pid, cmdline in spawned.items():
+            if alive(pid, cmdline):
+                os.kill(pid, signal.SIGKILL)
+        refreshing.communicate(timeout=30)
+
+
+def python(code: str, **popen) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, text=True, **popen)
+
+
+def test_a_worker_whose_parent_died_before_it_started_ends_at_once():
+    started = python("import os, time\nfrom etl import refresh\nrefresh._die_with_parent(-1)\ntime.sleep(60)")
+    assert started.wait(timeout=30) == 1
+
+
+def test_without_the_kernels_help_a_worker_still_ends_with_its_parent():
+    worker = (
+        "import os, time\nfrom etl import refresh\n"
+        "refresh._killed_with_parent = lambda: False\n"
+        "refresh._die_with_parent(os.getppid())\nprint('watching', flush=True)\ntime.sleep(60)"
+    )
+    parent = python(
+        f"import subprocess, sys\nworker = subprocess.Popen([sys.executable, '-c', {worker!r}])\n"
+        "print(worker.pid, flush=True)\nworker.wait()",
+        stdout=subprocess.PIPE,
+    )
+    pid = int(parent.stdout.readline())
+    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    try:
+        assert parent.stdout.readline().strip() == "watching"
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        assert wait_for(lambda: not alive(pid, cmdline), 5), "the worker outlived its parent"
+    finally:
+        if alive(pid, cmdline):
+            os.kill(pid, signal.SIGKILL)
+        parent.stdout.close()
