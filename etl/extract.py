@@ -35,9 +35,12 @@ _TEXT_BYTES = bytes(byte for byte in range(128) if not _BINARY_CHARACTER.match(c
 
 @dataclass(frozen=True)
 class Document:
+    """A letter's text (with warnings about text that could not be extracted), or why there is none."""
+
     source: str
     text: str | None = None
     error: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
 class ExtractError(ValueError):
@@ -132,17 +135,19 @@ def _documents(data: bytes, source: str, budget: _ArchiveBudget, depth: int) -> 
         yield from _zip_members(data, source, budget, depth)
         return
     try:
-        yield Document(source, text=bytes_to_text(data))
+        text, warnings = bytes_to_text(data)
+        yield Document(source, text=text, warnings=warnings)
     except ExtractError as err:
         yield Document(source, error=str(err))
 
 
-def bytes_to_text(data: bytes) -> str:
+def bytes_to_text(data: bytes) -> tuple[str, tuple[str, ...]]:
+    """A file's letter text, and warnings about any of it that could not be extracted."""
     if not data.strip():
         raise ExtractError("empty file")
     if data[:5] == b"%PDF-":
         return pdf_text(data)
-    return decode_text(data)
+    return decode_text(data), ()
 
 
 def decode_text(data: bytes) -> str:
@@ -170,7 +175,9 @@ def _binary_characters(sample: str) -> int:
     return len(_BINARY_CHARACTER.findall(sample))
 
 
-def pdf_text(data: bytes) -> str:
+def pdf_text(data: bytes) -> tuple[str, tuple[str, ...]]:
+    """The text layer of every page; a page without one (a scan inside a letter) loses its text,
+    which a warning says."""
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as err:
@@ -190,7 +197,17 @@ def pdf_text(data: bytes) -> str:
     text = "\n".join(pages)
     if not text.strip():
         raise ExtractError("no text layer (scanned?)")
-    return text
+    blank = [number for number, page in enumerate(pages, start=1) if not page.strip()]
+    return text, tuple(f"page {number} of {len(pages)}{_NO_TEXT_LAYER}" for number in blank)
+
+
+_NO_TEXT_LAYER = " has no text layer (scanned image?): its text is missing"
+
+
+def is_extraction_warning(warning: str) -> bool:
+    """Whether a letter's warning came from extracting its text, not from parsing it: parsing the
+    stored text again (after a parser change) cannot find it again, so it is carried over."""
+    return warning.endswith(_NO_TEXT_LAYER)
 
 
 def _zip_members(data: bytes, source: str, budget: _ArchiveBudget, depth: int) -> Iterator[Document]:

@@ -405,7 +405,7 @@ def _rederive(con: duckdb.DuckDBPyConnection, pool: _Workers, run_id: int, parts
     # a query is still streaming stored letters.
     for window_no, first in enumerate(range(0, rows, WINDOW_FILES[1])):
         letters = con.execute(
-            "SELECT t.doc_id, t.text, l.synthetic FROM letter_texts_previous t "
+            "SELECT t.doc_id, t.text, l.synthetic, l.warnings FROM letter_texts_previous t "
             "JOIN letters_previous l USING (doc_id) WHERE t.rowid >= ? AND t.rowid < ?",
             [first, first + WINDOW_FILES[1]],
         ).fetchall()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from etl.extract import LETTER_SUFFIXES, ExtractError, documents_from_bytes, read_file
+from etl.extract import LETTER_SUFFIXES, Document, ExtractError, documents_from_bytes, read_file
 from etl.parse import NotALetter, parse_text
 from etl.records import Letter
 
@@ -156,23 +156,33 @@ def read_source(source: SourceFile) -> list[Outcome]:
         if is_archive:
             member_digest = hashlib.sha256((document.text or document.error or "").encode()).hexdigest()
         member = stored_path(document.source)
-        outcomes.append(_outcome(source, member, member_digest, document.text, document.error))
+        outcomes.append(_outcome(source, member, member_digest, document))
     return outcomes
 
 
-def parse_outcome(path: str, root: str, size: int, mtime_ns: int, sha256: str | None, text: str) -> Outcome:
+def parse_outcome(
+    path: str,
+    root: str,
+    size: int,
+    mtime_ns: int,
+    sha256: str | None,
+    text: str,
+    extraction_warnings: tuple[str, ...] = (),
+) -> Outcome:
     """Parse stored or extracted text into an outcome (used again when the parser changes)."""
     try:
-        record = parse_text(text, path)
+        record = parse_text(text, path, extraction_warnings)
     except NotALetter as err:
         return Outcome(path, root, size, mtime_ns, sha256, text=text, error=str(err))
     return Outcome(path, root, size, mtime_ns, sha256, record=record, text=text)
 
 
-def _outcome(source: SourceFile, path: str, digest: str, text: str | None, error: str | None) -> Outcome:
-    if text is None:
-        return Outcome(path, source.root, source.size, source.mtime_ns, digest, error=error)
-    return parse_outcome(path, source.root, source.size, source.mtime_ns, digest, text)
+def _outcome(source: SourceFile, path: str, digest: str, document: Document) -> Outcome:
+    if document.text is None:
+        return Outcome(path, source.root, source.size, source.mtime_ns, digest, error=document.error)
+    return parse_outcome(
+        path, source.root, source.size, source.mtime_ns, digest, document.text, document.warnings
+    )
 
 
 def _rejected(source: SourceFile, reason: str) -> Outcome:

@@ -17,35 +17,52 @@ from etl.extract import (
     _binary_characters,
     bytes_to_text,
     documents_from_bytes,
+    is_extraction_warning,
     iter_documents,
     read_file,
 )
 from tests.conftest import REAL_LETTERS, needs_shared
 
 
-def make_pdf(lines: list[str] | None) -> bytes:
+def make_pdf(*pages: list[str] | None) -> bytes:
+    """A PDF with a page per argument: its lines of text, or None for a page without text."""
     pdf = FPDF()
-    pdf.add_page()
-    if lines is None:
-        pdf.rect(20, 20, 50, 50)  # a drawing, no text: what a scan without OCR looks like
-    else:
-        pdf.set_font("Helvetica", size=11)
-        for line in lines:
-            pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    for lines in pages:
+        pdf.add_page()
+        if lines is None:
+            pdf.rect(20, 20, 50, 50)  # a drawing, no text: what a scan without OCR looks like
+        else:
+            pdf.set_font("Helvetica", size=11)
+            for line in lines:
+                pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
 def test_utf8_bom_cp1252_and_utf16_decode_alike():
     text = "Décision rationale: it’s fine"
-    assert bytes_to_text(text.encode("utf-8")) == text
-    assert bytes_to_text(b"\xef\xbb\xbf" + text.encode("utf-8")) == text
-    assert bytes_to_text(text.encode("cp1252")) == text
-    assert bytes_to_text(text.encode("utf-16")) == text
+    assert bytes_to_text(text.encode("utf-8")) == (text, ())
+    assert bytes_to_text(b"\xef\xbb\xbf" + text.encode("utf-8")) == (text, ())
+    assert bytes_to_text(text.encode("cp1252")) == (text, ())
+    assert bytes_to_text(text.encode("utf-16")) == (text, ())
 
 
 def test_pdf_text_layer_is_extracted():
-    text = bytes_to_text(make_pdf(["Case Number: CM16-0213037", "MRI of the cervical spine: Upheld"]))
+    text, warnings = bytes_to_text(
+        make_pdf(["Case Number: CM16-0213037", "MRI of the cervical spine: Upheld"])
+    )
     assert "CM16-0213037" in text and "MRI of the cervical spine: Upheld" in text
+    assert warnings == ()
+
+
+def test_a_pdf_page_without_text_layer_is_a_warning():
+    [document] = documents_from_bytes(make_pdf(["first page"], None, ["third page"], None), "part-scan.pdf")
+    assert "first page" in document.text and "third page" in document.text
+    assert document.warnings == (
+        "page 2 of 4 has no text layer (scanned image?): its text is missing",
+        "page 4 of 4 has no text layer (scanned image?): its text is missing",
+    )
+    assert all(map(is_extraction_warning, document.warnings))
+    assert not is_extraction_warning("no disputed items found")
 
 
 def test_pdf_without_text_layer_is_a_clear_error():
