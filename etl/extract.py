@@ -20,10 +20,11 @@ import pypdfium2 as pdfium
 LETTER_SUFFIXES = (".txt", ".pdf", ".zip", ".text")
 MAX_BYTES = 50 * 1024 * 1024
 # What one zip archive, with the zips nested in it, may hold. A worker keeps every letter of a file
-# until it has read the whole file, so these bound its memory and time on one archive: 200 MB
-# uncompressed is four times the largest file (text letters compress about 4:1, so a full archive
-# of them fits), and 10,000 letters are more than 40 times the largest real batch while a worker
-# parses them in a few minutes. Members beyond either cap are rejected, not read.
+# (its text and record, about 15 KB) until it has read the whole file, so these bound its memory
+# on one archive: 10,000 letters hold about 150 MB and take a worker about a minute to parse, and
+# 200 MB uncompressed is four times the largest file, so a full archive of PDFs (which barely
+# compress) or of text letters (about 2.5:1) fits. Members beyond either cap are rejected, not
+# read: an archive of more letters (a full one of small text letters holds ~25,000) is split.
 MAX_ARCHIVE_BYTES = 200 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 10_000
 MAX_ZIP_DEPTH = 8  # zips within zips: an archive that holds itself ends here

@@ -119,6 +119,7 @@ def _walk_folder(folder: str, root: str) -> Iterator[SourceFile]:
 
 
 def _unlisted(folder: str, root: str, reason: str) -> SourceFile:
+    """A folder the walk could not list, as an entry its reader rejects with `reason`."""
     try:
         stat = os.stat(folder)
     except OSError:
