@@ -92,7 +92,7 @@ def run_parse(paths: list[str]) -> int:
             record: dict = {"source": document.source, "error": document.error}
         else:
             try:
-                record = dict(parse_text(document.text, document.source))
+                record = dict(parse_text(document.text, document.source, document.warnings))
             except NotALetter as err:
                 record = {"source": document.source, "error": str(err)}
         if "error" in record:

@@ -195,7 +195,7 @@ def evaluate(paths: list[Path]) -> Report:
         got: dict = {"error": document.error}
         if document.text is not None:
             try:
-                got = dict(parse_text(document.text, str(letter_path)))
+                got = dict(parse_text(document.text, str(letter_path), document.warnings))
             except NotALetter as err:
                 got = {"error": str(err)}
         if "error" in got:

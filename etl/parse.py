@@ -5,6 +5,8 @@ Pure: no I/O, so the same function serves `parse`, `refresh` and `eval`, in any 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from etl import rules
 from etl.citations import parse_guidelines
 from etl.classify import classify_item
@@ -24,8 +26,9 @@ PARSER_VERSION = f"{PARSER_CODE_VERSION}+rules.{rules.fingerprint()}"
 __all__ = ["PARSER_VERSION", "NotALetter", "parse_text"]
 
 
-def parse_text(text: str, source: str) -> Letter:
-    """The record of one letter; raises NotALetter for anything that is not a determination."""
+def parse_text(text: str, source: str, extraction_warnings: Iterable[str] = ()) -> Letter:
+    """The record of one letter; raises NotALetter for anything that is not a determination.
+    `extraction_warnings` (text the extraction could not read) join the parser's warnings."""
     clean = normalise(text)
     if len(clean) < MIN_LETTER_CHARACTERS:
         raise NotALetter("not an IMR determination: too little text" if clean else "empty document")
@@ -34,6 +37,7 @@ def parse_text(text: str, source: str) -> Letter:
     items = [_item(raw, warnings) for raw in result["items"]]
     if not items:
         warnings.append("no disputed items found")
+    warnings += extraction_warnings
     header = result["header"]
     return Letter(
         source=source,

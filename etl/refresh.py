@@ -8,12 +8,14 @@ record the run → checkpoint and swap the copy in (see `etl/publish.py`).
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
 import shutil
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -30,7 +32,7 @@ from etl import publish
 from etl.load import LETTER_TABLES, SCHEMA_VERSION, create_schema, delete_orphans, load_parts
 from etl.parse import PARSER_VERSION
 from etl.progress import Progress
-from etl.sources import SourceFile, walk
+from etl.sources import SourceFile, stored_path, walk
 from etl.staging import FAULT_ENV, Chunk, ManifestRow, reader_died, stage_files, stage_texts
 
 CHUNK_FILES = 500
@@ -163,16 +165,25 @@ def _has_current_schema(database: Path) -> bool:
 
 
 def _listing(roots: list[Path]) -> pl.DataFrame:
-    """Path, root, size and mtime of every source file, as columns (compact for millions)."""
-    columns: dict[str, list] = {"path": [], "root": [], "size": [], "mtime_ns": []}
+    """Path, root, size and mtime of every source file (and why the walk could not list a
+    folder), as columns (compact for millions)."""
+    columns: dict[str, list] = {name: [] for name in _LISTING_SCHEMA}
     for entry in walk(roots):
         columns["path"].append(entry.path)
         columns["root"].append(entry.root)
         columns["size"].append(entry.size)
         columns["mtime_ns"].append(entry.mtime_ns)
-    return pl.DataFrame(
-        columns, schema={"path": pl.String, "root": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64}
-    )
+        columns["walk_error"].append(entry.walk_error)
+    return pl.DataFrame(columns, schema=_LISTING_SCHEMA)
+
+
+_LISTING_SCHEMA = {
+    "path": pl.String,
+    "root": pl.String,
+    "size": pl.Int64,
+    "mtime_ns": pl.Int64,
+    "walk_error": pl.String,
+}
 
 
 def _compare(
@@ -185,8 +196,8 @@ def _compare(
     """Split the listing into new, changed and unchanged files; mark vanished files missing."""
     con.register("_listing", listing)
     known = con.sql(
-        "SELECT l.path, l.root, l.size, l.mtime_ns, f.size AS old_size, f.mtime_ns AS old_mtime, "
-        "f.path IS NOT NULL AS known FROM _listing l LEFT JOIN files f ON f.path = l.path"
+        "SELECT l.*, f.size AS old_size, f.mtime_ns AS old_mtime, f.path IS NOT NULL AS known "
+        "FROM _listing l LEFT JOIN files f ON f.path = l.path"
     ).pl()
     unchanged = known.filter(
         pl.col("known") & (pl.col("size") == pl.col("old_size")) & (pl.col("mtime_ns") == pl.col("old_mtime"))
@@ -201,7 +212,7 @@ def _compare(
         "UPDATE files SET missing_since = NULL WHERE missing_since IS NOT NULL AND "
         "(path IN (SELECT path FROM _listing) OR split_part(path, '!', 1) IN (SELECT path FROM _listing))"
     )
-    con.register("_roots", pl.DataFrame({"root": [str(root) for root in roots]}))
+    con.register("_roots", pl.DataFrame({"root": [stored_path(str(root)) for root in roots]}))
     counts.missing = _scalar(
         con,
         "SELECT count(*) FROM files WHERE missing_since IS NULL AND position('!' IN path) = 0 "
@@ -214,9 +225,7 @@ def _compare(
     )
     con.unregister("_listing")
     con.unregister("_roots")
-    return known.join(unchanged.select("path"), on="path", how="anti").select(
-        "path", "root", "size", "mtime_ns"
-    )
+    return known.join(unchanged.select("path"), on="path", how="anti").select(*_LISTING_SCHEMA)
 
 
 @dataclass
@@ -396,7 +405,7 @@ def _rederive(con: duckdb.DuckDBPyConnection, pool: _Workers, run_id: int, parts
     # a query is still streaming stored letters.
     for window_no, first in enumerate(range(0, rows, WINDOW_FILES[1])):
         letters = con.execute(
-            "SELECT t.doc_id, t.text, l.synthetic FROM letter_texts_previous t "
+            "SELECT t.doc_id, t.text, l.synthetic, l.warnings FROM letter_texts_previous t "
             "JOIN letters_previous l USING (doc_id) WHERE t.rowid >= ? AND t.rowid < ?",
             [first, first + WINDOW_FILES[1]],
         ).fetchall()
@@ -443,7 +452,7 @@ def _record_run(
             started,
             "rejected files" if counts.rejected_paths else "ok",
             PARSER_VERSION,
-            [str(root) for root in roots],
+            [stored_path(str(root)) for root in roots],
             full,
             counts.seen,
             counts.new,
@@ -474,6 +483,42 @@ def _fault_point(name: str) -> None:
     """Crash tests kill the refresh here (IMR_ETL_FAULT=name) to prove the swap is atomic."""
     if os.environ.get(FAULT_ENV) == name:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _start_worker(parent_pid: int) -> None:
+    """Initializer of a worker process: it ends with its refresh, and collects garbage less often."""
+    _die_with_parent(parent_pid)
+    _quiet_collector()
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """A refresh killed with SIGKILL cannot shut its pool down, and its workers (~100 MB each)
+    would go on for minutes. On Linux the kernel kills a worker when the thread that started it
+    ends (the thread running the refresh, which outlives its pool); elsewhere a thread watches for
+    the parent to go. If the parent died before this ran, the worker ends now."""
+    if not _killed_with_parent():
+        threading.Thread(target=_exit_once_orphaned, args=(parent_pid,), daemon=True).start()
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _killed_with_parent() -> bool:
+    """Ask Linux to SIGKILL this process when its parent ends; False where it cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _exit_once_orphaned(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(1)
+    os._exit(1)
 
 
 def _quiet_collector() -> None:
@@ -509,7 +554,10 @@ class _Workers:
         """Spawn every worker now, with one polars thread each: a worker's frames are small, and
         the workers already keep every core busy."""
         self.pool = ProcessPoolExecutor(
-            self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_collector
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
         )
         previous = os.environ.get(_POLARS_THREADS)
         os.environ[_POLARS_THREADS] = "1"

@@ -6,14 +6,16 @@ member of a zip), so the main process only compares file listings and loads resu
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from etl.extract import LETTER_SUFFIXES, MAX_BYTES, documents_from_bytes
+from etl.extract import LETTER_SUFFIXES, Document, ExtractError, documents_from_bytes, read_file
 from etl.parse import NotALetter, parse_text
 from etl.records import Letter
 
@@ -21,12 +23,15 @@ SYNTHETIC_PREFIX = "synthetic-"
 
 
 class SourceFile(NamedTuple):
-    """One file of a source, as the walk found it (a tuple: millions are made and pickled)."""
+    """One file of a source, as the walk found it (a tuple: millions are made and pickled). Its
+    `path` and `root` are stored paths (`stored_path`), as the database holds them. A folder the
+    walk could not list is one too, with the reason in `walk_error`, so that it is rejected."""
 
     path: str
     root: str
     size: int
     mtime_ns: int
+    walk_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,23 +53,56 @@ class Outcome:
         return os.path.basename(self.path.rsplit("!", 1)[-1]).startswith(SYNTHETIC_PREFIX)
 
 
+# A file name is bytes, but the database holds text (UTF-8). Python hands a name that is not
+# UTF-8 over with each undecodable byte as a lone surrogate (PEP 383), which no UTF-8 text can
+# hold: the stored path writes such a byte as `\xff` and a backslash as `\\`, so that two
+# names never share a stored path and the stored path gives the name back. Documented with the
+# `files` table in docs/database.md.
+_TO_ESCAPE = re.compile("[\\\\\udc80-\udcff]")
+_ESCAPED = re.compile(r"\\(\\|x[89a-f][0-9a-f])")
+
+
+def stored_path(path: str) -> str:
+    """The text the database holds for a file-system path (undecodable bytes and backslashes escaped)."""
+    return _TO_ESCAPE.sub(_escape, path)
+
+
+def filesystem_path(stored: str) -> str:
+    """The file-system path a stored path stands for (the inverse of `stored_path`)."""
+    return _ESCAPED.sub(_unescape, stored)
+
+
+def _escape(match: re.Match[str]) -> str:
+    character = match.group()
+    return "\\\\" if character == "\\" else f"\\x{ord(character) - 0xDC00:02x}"
+
+
+def _unescape(match: re.Match[str]) -> str:
+    escaped = match.group(1)
+    return "\\" if escaped == "\\" else chr(0xDC00 + int(escaped[1:], 16))
+
+
 def walk(roots: list[Path]) -> Iterator[SourceFile]:
     """Every letter file under the roots (a root may itself be a file), in a stable order."""
     for root in roots:
-        if root.is_file():
-            stat = root.stat()
-            yield SourceFile(str(root), str(root), stat.st_size, stat.st_mtime_ns)
+        stored_root = stored_path(str(root))
+        if root.is_dir():
+            yield from _walk_folder(str(root), stored_root)
         else:
-            yield from _walk_folder(str(root), str(root))
+            stat = root.stat()
+            yield SourceFile(stored_root, stored_root, stat.st_size, stat.st_mtime_ns)
 
 
 def _walk_folder(folder: str, root: str) -> Iterator[SourceFile]:
     """Files first, then subfolders, each by name; hidden entries and symlinked folders skipped.
-    Plain strings and `os.scandir`: a refresh walks millions of files every night."""
+    Any other entry with a letter's name is listed, a FIFO, device or dangling symlink too, so
+    that its reader rejects it with a reason. Plain strings and `os.scandir`: a refresh walks
+    millions of files every night."""
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
-    except OSError:
+    except OSError as err:
+        yield _unlisted(folder, root, f"unreadable folder: {err.strerror or err}")
         return
     subfolders = []
     for entry in entries:
@@ -73,27 +111,42 @@ def _walk_folder(folder: str, root: str) -> Iterator[SourceFile]:
         if entry.is_dir(follow_symlinks=False):
             subfolders.append(entry.path)
         elif entry.name.lower().endswith(LETTER_SUFFIXES):
-            try:
-                stat = entry.stat()
-            except OSError:
-                continue
-            yield SourceFile(entry.path, root, stat.st_size, stat.st_mtime_ns)
+            stat = _stat(entry)
+            if stat is not None:
+                yield SourceFile(stored_path(entry.path), root, stat.st_size, stat.st_mtime_ns)
     for subfolder in subfolders:
         yield from _walk_folder(subfolder, root)
 
 
+def _unlisted(folder: str, root: str, reason: str) -> SourceFile:
+    """A folder the walk could not list, as an entry its reader rejects with `reason`."""
+    try:
+        stat = os.stat(folder)
+    except OSError:
+        return SourceFile(stored_path(folder), root, 0, 0, reason)
+    return SourceFile(stored_path(folder), root, stat.st_size, stat.st_mtime_ns, reason)
+
+
+def _stat(entry: os.DirEntry[str]) -> os.stat_result | None:
+    """The entry's status (a symlink's own if it leads nowhere); None if it is gone since listed."""
+    for follow_symlinks in (True, False):
+        with contextlib.suppress(OSError):
+            return entry.stat(follow_symlinks=follow_symlinks)
+    return None
+
+
 def read_source(source: SourceFile) -> list[Outcome]:
     """Outcomes of one file: one for a letter file, the archive plus one per member for a zip."""
-    if source.size > MAX_BYTES:
-        return [_rejected(source, f"oversized: {source.size / 1e6:.0f} MB (limit {MAX_BYTES // 2**20} MB)")]
+    if source.walk_error:
+        return [_rejected(source, source.walk_error)]
+    path = filesystem_path(source.path)
     try:
-        with open(source.path, "rb") as handle:
-            data = handle.read()
-    except OSError as err:
-        return [_rejected(source, f"unreadable: {err.strerror or err}")]
+        data = read_file(path)
+    except ExtractError as err:
+        return [_rejected(source, str(err))]
     digest = hashlib.sha256(data).hexdigest()
-    documents = list(documents_from_bytes(data, source.path))
-    is_archive = data[:2] == b"PK" and not (len(documents) == 1 and documents[0].source == source.path)
+    documents = list(documents_from_bytes(data, path))
+    is_archive = data[:2] == b"PK" and not (len(documents) == 1 and documents[0].source == path)
     outcomes = (
         [Outcome(source.path, source.root, source.size, source.mtime_ns, digest, archive=True)]
         if is_archive
@@ -103,23 +156,34 @@ def read_source(source: SourceFile) -> list[Outcome]:
         member_digest = digest
         if is_archive:
             member_digest = hashlib.sha256((document.text or document.error or "").encode()).hexdigest()
-        outcomes.append(_outcome(source, document.source, member_digest, document.text, document.error))
+        member = stored_path(document.source)
+        outcomes.append(_outcome(source, member, member_digest, document))
     return outcomes
 
 
-def parse_outcome(path: str, root: str, size: int, mtime_ns: int, sha256: str | None, text: str) -> Outcome:
+def parse_outcome(
+    path: str,
+    root: str,
+    size: int,
+    mtime_ns: int,
+    sha256: str | None,
+    text: str,
+    extraction_warnings: tuple[str, ...] = (),
+) -> Outcome:
     """Parse stored or extracted text into an outcome (used again when the parser changes)."""
     try:
-        record = parse_text(text, path)
+        record = parse_text(text, path, extraction_warnings)
     except NotALetter as err:
         return Outcome(path, root, size, mtime_ns, sha256, text=text, error=str(err))
     return Outcome(path, root, size, mtime_ns, sha256, record=record, text=text)
 
 
-def _outcome(source: SourceFile, path: str, digest: str, text: str | None, error: str | None) -> Outcome:
-    if text is None:
-        return Outcome(path, source.root, source.size, source.mtime_ns, digest, error=error)
-    return parse_outcome(path, source.root, source.size, source.mtime_ns, digest, text)
+def _outcome(source: SourceFile, path: str, digest: str, document: Document) -> Outcome:
+    if document.text is None:
+        return Outcome(path, source.root, source.size, source.mtime_ns, digest, error=document.error)
+    return parse_outcome(
+        path, source.root, source.size, source.mtime_ns, digest, document.text, document.warnings
+    )
 
 
 def _rejected(source: SourceFile, reason: str) -> Outcome:

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import polars as pl
 
+from etl.extract import is_extraction_warning
 from etl.rows import COPY_COLUMN, LoadedLetter, letter_frames
 from etl.sources import Outcome, SourceFile, parse_outcome, read_source
 
@@ -52,15 +53,21 @@ def stage_files(task: tuple[Chunk, list[SourceFile]]) -> list[ManifestRow]:
     return [_manifest(outcome) for outcome in outcomes]
 
 
-def stage_texts(task: tuple[Chunk, list[tuple[str, str, bool]]]) -> list[tuple[str, str | None]]:
-    """Re-parse stored letters (doc_id, text, synthetic); returns (old doc_id, new doc_id or None)."""
+def stage_texts(
+    task: tuple[Chunk, list[tuple[str, str, bool, list[str] | None]]],
+) -> list[tuple[str, str | None]]:
+    """Re-parse stored letters (doc_id, text, synthetic, warnings); returns (old doc_id, new doc_id
+    or None). The warnings of their extraction are carried over: the text cannot show them again."""
     chunk, letters = task
-    outcomes = [parse_outcome(doc_id, "", 0, 0, None, text) for doc_id, text, _ in letters]
-    synthetic = {doc_id: flag for doc_id, _, flag in letters}
+    outcomes = [
+        parse_outcome(doc_id, "", 0, 0, None, text, tuple(filter(is_extraction_warning, warnings or ())))
+        for doc_id, text, _, warnings in letters
+    ]
+    synthetic = {doc_id: flag for doc_id, _, flag, _ in letters}
     _write_parts(chunk, outcomes, synthetic)
     return [
         (doc_id, outcome.record["doc_id"] if outcome.record else None)
-        for (doc_id, _, _), outcome in zip(letters, outcomes, strict=True)
+        for (doc_id, *_), outcome in zip(letters, outcomes, strict=True)
     ]
 
 

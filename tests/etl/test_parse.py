@@ -84,6 +84,13 @@ def test_doc_id_depends_on_text_not_file_name():
     )
 
 
+def test_extraction_warnings_follow_the_parsers_own():
+    text = (FIXTURES / "letters" / "fdl2013-three-items.txt").read_text()
+    own = parse_text(text, "a.pdf")["warnings"]
+    missing = "page 2 of 3 has no text layer (scanned image?): its text is missing"
+    assert parse_text(text, "a.pdf", (missing,))["warnings"] == [*own, missing]
+
+
 @pytest.mark.parametrize("name", ["ur-denial-letter.txt", "progress-report.txt"])
 def test_non_letters_are_rejected_with_a_reason(name):
     with pytest.raises(NotALetter, match="not an IMR determination"):

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import duckdb
+import pypdfium2 as pdfium
 import pytest
 
 from etl import refresh as refresh_module
@@ -23,6 +24,7 @@ from etl.publish import RefreshLock, building_path, staging_path
 from etl.refresh import EXIT_LOCKED, EXIT_OK, EXIT_REJECTS, UsageError, refresh
 from etl.search_terms import item_hashes
 from etl.synth.generate import generate_letter
+from etl.synth.pdf import render_pdf
 from tests.conftest import FIXTURES, ROOT
 
 
@@ -206,6 +208,24 @@ def test_new_parser_version_rederives_from_stored_text(corpus, monkeypatch, wind
     assert one(db, "SELECT value FROM meta WHERE key = 'parser_version'") == "next-version"
     assert one(db, "SELECT count(*) FROM decisions") == items
     assert_postings_match_items(db)
+
+
+def test_a_pdf_with_a_scanned_page_loads_with_a_warning_that_survives_rederivation(corpus, monkeypatch):
+    letters, db, _ = corpus
+    text, truth = generate_letter(random.Random("scanned page"), 500)
+    pdf = pdfium.PdfDocument(render_pdf(text.split("\n")))
+    pdf.new_page(612, 792, index=1)  # a page with nothing on it: a scan without OCR
+    pages = len(pdf)
+    pdf.save(letters / "part-scan.pdf")
+    pdf.close()
+    warning = f"page 2 of {pages} has no text layer (scanned image?): its text is missing"
+    sql = f"SELECT list_contains(warnings, '{warning}') FROM letters WHERE doc_id = '{truth['doc_id']}'"
+    assert run([letters], db)[0] == EXIT_OK
+    assert one(db, sql)
+    monkeypatch.setattr(refresh_module, "PARSER_VERSION", "next-version")
+    _code, summary = run([letters], db)
+    assert "31 letters re-derived" in summary
+    assert one(db, sql)
 
 
 def test_items_keep_how_they_were_classified(corpus):
