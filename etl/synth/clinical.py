@@ -2,6 +2,22 @@
 
 Summaries and rationales are composed from varied sentences (phrases.toml) about this
 patient's regions, diagnoses and history, so that letters are not near-duplicates.
+
+Reasons. A rationale is a list of `Sentence`s; the ones that state a ground carry its code of
+shared/reference/reasons.md, and the truth's `reasons` are, in order, the first sentence of each
+code (`stated_reasons`), so a reason tagger can be scored blind. phrases.toml lists the grounds
+by code: generic ones in [rationale.grounds.<decision>], topic ones in
+[topic_phrases.<topic>.<decision>]. An item states 1-3 codes, drawn without replacement by
+[rationale.weights] (codes its topic has wording for are `topic_boost` times likelier) and worded
+for the topic `topic_share` of the time. "uncoded" grounds (vague, duplicate requests) are written
+but tagged with nothing. An associated service decided with its procedure says so
+(ancillary_to_denied / criteria_met). Traps carry no code of their own and record the code they
+lure (`Sentence.lure`): quotes of limits or "not recommended", concessions joined to an upheld
+item's ground ("There is documentation of functional improvement...; however, <ground>", tagged
+with the ground's code only), the stock opioid aside on "the most appropriate method for
+weaning", and conditional rules ("X is not recommended in the absence of Y"): applied in upheld
+items with the unmet condition stated, they carry that condition's code, never not_recommended;
+quoted bare in overturned items, none.
 """
 
 from __future__ import annotations
