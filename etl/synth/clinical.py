@@ -2,6 +2,22 @@
 
 Summaries and rationales are composed from varied sentences (phrases.toml) about this
 patient's regions, diagnoses and history, so that letters are not near-duplicates.
+
+Reasons. A rationale is a list of `Sentence`s; the ones that state a ground carry its code of
+shared/reference/reasons.md, and the truth's `reasons` are, in order, the first sentence of each
+code (`stated_reasons`), so a reason tagger can be scored blind. phrases.toml lists the grounds
+by code: generic ones in [rationale.grounds.<decision>], topic ones in
+[topic_phrases.<topic>.<decision>]. An item states 1-3 codes, drawn without replacement by
+[rationale.weights] (codes its topic has wording for are `topic_boost` times likelier) and worded
+for the topic `topic_share` of the time. "uncoded" grounds (vague, duplicate requests) are written
+but tagged with nothing. An associated service decided with its procedure says so
+(ancillary_to_denied / criteria_met). Traps carry no code of their own and record the code they
+lure (`Sentence.lure`): quotes of limits or "not recommended", concessions joined to an upheld
+item's ground ("There is documentation of functional improvement...; however, <ground>", tagged
+with the ground's code only), the stock opioid aside on "the most appropriate method for
+weaning", and conditional rules ("X is not recommended in the absence of Y"): applied in upheld
+items with the unmet condition stated, they carry that condition's code, never not_recommended;
+quoted bare in overturned items, none.
 """
 
 from __future__ import annotations
@@ -11,7 +27,7 @@ import random
 from collections.abc import Callable, Sequence
 
 from etl.synth.data import figures, phrases
-from etl.synth.model import Dates, Era, Patient, Place, PlaceBook, Request
+from etl.synth.model import Dates, Era, Patient, Place, PlaceBook, Request, Sentence
 from etl.synth.template import Slot, fill
 
 _PRONOUNS = {
@@ -21,6 +37,13 @@ _PRONOUNS = {
 _WORDS = {"male": "man", "female": "woman"}
 
 DateWriter = Callable[[dt.date], str]
+Writer = Callable[..., Sentence]
+
+# A conditional rule ("X is not recommended in the absence of Y") looks like not_recommended; the
+# settled call of reasons.md tags the unmet condition instead.
+CONDITIONAL_LURE = "not_recommended"
+# Grounds no reasons.md code fits: written, but tagged with nothing.
+UNCODED = "uncoded"
 
 
 def make_patient(rng: random.Random, ur_denial: dt.date) -> Patient:
@@ -141,37 +164,137 @@ def _openings(era: Era, patient: Patient) -> list[str]:
     return lists["openings"]
 
 
-def rationale(rng: random.Random, era: Era, request: Request, slots: dict[str, Slot]) -> str:
-    """Reasons for the decision, ending with the decision sentence."""
+def rationale(rng: random.Random, era: Era, request: Request, slots: dict[str, Slot]) -> list[Sentence]:
+    """Reasons for the decision, sentence by sentence, ending with the decision sentence."""
     texts = phrases()["rationale"]
     item_slots = dict(slots)
     if request.place:
         item_slots.update(site=request.place.site, short=request.place.info["short"])
+
+    def write(template: str, code: str | None = None, lure: str | None = None) -> Sentence:
+        return Sentence(fill(template, rng, item_slots), None if code == UNCODED else code, lure)
+
     sentences = []
     if rng.random() < texts["recap_chance"]:
-        sentences.append(rng.choice(texts["recaps"]))
-    sentences.extend(_body(rng, request))
-    written = [fill(sentence, rng, item_slots) for sentence in sentences]
-    return " ".join([*written, _closing(rng, era, request)])
+        sentences.append(write(rng.choice(texts["recaps"])))
+    sentences.extend(_body(rng, request, write))
+    return [*sentences, Sentence(_closing(rng, era, request))]
 
 
-def _body(rng: random.Random, request: Request) -> list[str]:
+def stated_reasons(sentences: Sequence[Sentence]) -> list[dict[str, str]]:
+    """The truth's `reasons`: each code once, with the first sentence stating it, in order."""
+    evidence: dict[str, str] = {}
+    for sentence in sentences:
+        if sentence.code:
+            evidence.setdefault(sentence.code, sentence.text)
+    return [{"code": code, "evidence": text} for code, text in evidence.items()]
+
+
+def _body(rng: random.Random, request: Request, write: Writer) -> list[Sentence]:
     texts = phrases()["rationale"]
-    upheld = request.decision == "upheld"
-    if request.role == "adjunct" and request.procedure_decision == request.decision:
-        key = "adjunct_procedure_upheld" if upheld else "adjunct_procedure_overturned"
-        return [rng.choice(texts[key])]
-    topic = phrases().get("topic_phrases", {}).get(request.topic, {})
+    side = request.decision
+    if request.role == "adjunct" and request.procedure_decision == side:
+        return [_one_ground(rng, texts["adjunct"][side], write)]
+    topic = phrases()["topic_phrases"].get(request.topic, {})
     says = topic.get("says") or texts["generic_says"]
-    body = rng.sample(says, min(len(says), rng.choice(texts["says_counts"])))
-    body += rng.sample(texts["facts"], rng.choice(texts["facts_counts"]))
-    if request.role == "adjunct" and upheld:
-        body.append(rng.choice(texts["adjunct_alone"]))
-    reasons = (
-        topic.get("upheld" if upheld else "overturned", []) + texts["upheld" if upheld else "overturned"]
-    )
-    body += rng.sample(reasons, rng.choice(texts["reasons_counts"]))
+    body = [write(s) for s in rng.sample(says, min(len(says), rng.choice(texts["says_counts"])))]
+    body += _quote_traps(rng, side, topic, write)
+    body += [write(s) for s in rng.sample(texts["facts"], rng.choice(texts["facts_counts"]))]
+    if request.role == "adjunct" and side == "upheld":
+        body.append(_one_ground(rng, texts["adjunct"]["alone"], write))
+    body += _grounds(rng, side, topic, write)
+    if side == "upheld" and topic.get("asides") and rng.random() < texts["aside_chance"]:
+        body.append(_lure(rng, topic["asides"], write))
     return body
+
+
+def _one_ground(rng: random.Random, by_code: dict[str, list[str]], write: Writer) -> Sentence:
+    code = rng.choice(list(by_code))
+    return write(rng.choice(by_code[code]), code=code)
+
+
+def _lure(rng: random.Random, by_lure: dict[str, list[str]], write: Writer) -> Sentence:
+    lure = rng.choice(list(by_lure))
+    return write(rng.choice(by_lure[lure]), lure=lure)
+
+
+def _quote_traps(rng: random.Random, side: str, topic: dict, write: Writer) -> list[Sentence]:
+    """Quotes that name a limit or "not recommended" but state no ground of this decision."""
+    texts = phrases()["rationale"]
+    traps = []
+    if rng.random() < texts["quote_trap_chance"]:
+        traps.append(_lure(rng, texts["quote_traps"], write))
+    rules = topic.get("conditional") or texts["conditional"]
+    if side == "overturned" and rng.random() < texts["bare_conditional_chance"]:
+        traps.append(write(rng.choice(rules)["quote"] + ".", lure=CONDITIONAL_LURE))
+    return traps
+
+
+def _grounds(rng: random.Random, side: str, topic: dict, write: Writer) -> list[Sentence]:
+    """One sentence per chosen code, some worded for the topic; upheld items may concede first."""
+    texts = phrases()["rationale"]
+    general = _ground_options(side, texts["grounds"][side], texts["conditional"])
+    specific = _ground_options(side, topic.get(side, {}), topic.get("conditional", []))
+    weights = {
+        code: texts["weights"][side][code] * (texts["topic_boost"] if code in specific else 1)
+        for code in {**general, **specific}
+    }
+    codes = _weighted_sample(rng, weights, rng.choice(texts["grounds_counts"]))
+    sentences = []
+    for code in codes:
+        topical = code in specific and (code not in general or rng.random() < texts["topic_share"])
+        template, lure = rng.choice((specific if topical else general)[code])
+        sentences.append(write(template, code=code, lure=lure))
+    if side == "upheld" and rng.random() < texts["granted_chance"]:
+        return _conceded(rng, sentences, codes, write)
+    return sentences
+
+
+def _ground_options(
+    side: str, by_code: dict[str, list[str]], rules: list[dict[str, str]]
+) -> dict[str, list[tuple[str, str | None]]]:
+    """Code -> (template, lure) choices; an upheld item may also apply a conditional rule."""
+    options = {code: [(template, None) for template in templates] for code, templates in by_code.items()}
+    for rule in rules if side == "upheld" else []:
+        applied = f"{rule['quote']}, {rule['unmet']}."
+        options.setdefault(rule["code"], []).append((applied, CONDITIONAL_LURE))
+    return options
+
+
+def _weighted_sample(rng: random.Random, weights: dict[str, float], count: int) -> list[str]:
+    """Up to `count` distinct keys, drawn in turn by weight (so each code is stated once)."""
+    remaining = dict(weights)
+    chosen: list[str] = []
+    while remaining and len(chosen) < count:
+        key = rng.choices(list(remaining), weights=list(remaining.values()))[0]
+        chosen.append(key)
+        del remaining[key]
+    return chosen
+
+
+def _conceded(rng: random.Random, grounds: list[Sentence], codes: list[str], write: Writer) -> list[Sentence]:
+    """Join a concession ("there is documentation of functional improvement") to the first
+    ground, when one negates a code this item does not state and the ground has no lure."""
+    texts = phrases()["rationale"]
+    concessions = [entry for entry in texts["granted"] if entry["negates"] not in codes]
+    if not concessions or grounds[0].lure:
+        return grounds
+    entry = rng.choice(concessions)
+    granted = write(rng.choice(entry["text"])).text
+    form = rng.choice(texts["granted_forms"])
+    text = form.replace("{granted}", _lower_first(granted)).replace("{ground}", _lower_first(grounds[0].text))
+    first = Sentence(_upper_first(text), grounds[0].code, entry["negates"])
+    return [first, *grounds[1:]]
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case the first letter, unless the first word is an acronym (MTUS, NSAIDs)."""
+    first_word = text.split(" ", 1)[0]
+    return text if first_word[1:2].isupper() else text[:1].lower() + text[1:]
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _closing(rng: random.Random, era: Era, request: Request) -> str:

@@ -22,6 +22,7 @@ from etl.synth.clinical import (
     make_patient,
     narrative_slots,
     rationale,
+    stated_reasons,
     write_date,
 )
 from etl.synth.data import figures, phrases
@@ -103,7 +104,7 @@ def _item(rng: random.Random, era: Era, request: Request, slots: dict) -> Item:
     repeats = rng.random() < figures()["guideline_shapes"]["reviewer_repeats_claims"]
     reviewer, _ = guideline_line(rng, era, request, "reviewer", claims_mtus if repeats else None)
     return Item(
-        request=request, claims=claims, reviewer=reviewer, rationale=rationale(rng, era, request, slots)
+        request=request, claims=claims, reviewer=reviewer, sentences=rationale(rng, era, request, slots)
     )
 
 
@@ -170,4 +171,5 @@ def _item_record(item: Item) -> ItemRecord:
         reviewer_guidelines=item.reviewer.citations,
         claims_guidelines=item.claims.citations,
         rationale=item.rationale,
+        reasons=stated_reasons(item.sentences),
     )

@@ -83,12 +83,26 @@ class GuidelineLine:
     citations: list[Citation]
 
 
+@dataclass(frozen=True)
+class Sentence:
+    """One rationale sentence as written. `code` is the ground it states (a reasons.md code);
+    `lure` is the code a careless reader would wrongly give it (a quote, a concession, an aside)."""
+
+    text: str
+    code: str | None = None
+    lure: str | None = None
+
+
 @dataclass
 class Item:
     request: Request
     claims: GuidelineLine
     reviewer: GuidelineLine
-    rationale: str
+    sentences: list[Sentence]
+
+    @property
+    def rationale(self) -> str:
+        return " ".join(sentence.text for sentence in self.sentences)
 
 
 @dataclass

@@ -81,14 +81,28 @@ def test_topics_and_regions_resolve():
 
 
 def test_phrases_are_ascii_sentences():
-    """Summary and rationale sentences end with a period, so rationales end with one."""
+    """Summary and rationale sentences end with a period, so rationales end with one; fragments
+    joined into a sentence (concessions, conditional rules and their forms) do not."""
     word_lists = {"prior_treatments", "medication_names"}
-    groups = [v for k, v in phrases()["summary"].items() if isinstance(v, list) and k not in word_lists]
-    groups += [v for v in phrases()["rationale"].values() if isinstance(v, list) and isinstance(v[0], str)]
-    groups += [v for topic in phrases()["topic_phrases"].values() for v in topic.values()]
-    for group in groups:
-        for sentence in group:
-            assert sentence.isascii() and sentence.endswith("."), sentence
+    fragments = {"granted_forms", "text", "quote", "unmet"}
+    code_names = {"negates", "code"}
+    summary = {k: v for k, v in phrases()["summary"].items() if k not in word_lists}
+    for key, text in _strings({"summary": summary, **phrases()["rationale"], **phrases()["topic_phrases"]}):
+        assert text.isascii(), text
+        if key not in code_names:
+            assert text.endswith(".") != (key in fragments), (key, text)
+
+
+def _strings(value, key: str = ""):
+    """(nearest key, string) for every string inside nested tables and lists."""
+    if isinstance(value, str):
+        yield key, value
+    elif isinstance(value, dict):
+        for name, inner in value.items():
+            yield from _strings(inner, name)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _strings(inner, key)
 
 
 def test_reviewer_profiles_favour_known_classes():
