@@ -81,9 +81,9 @@ class Letter(TypedDict):
 LETTER_KEYS = tuple(Letter.__annotations__)
 ITEM_KEYS = tuple(Item.__annotations__)
 # What a truth label states about an item: `classified_by` is the parser's provenance, not a
-# fact of the letter, so labelled and generated truth leave it out; `reasons` are labelled in
-# their own files (tests/fixtures/reasons) and scored apart.
-LABELLED_ITEM_KEYS = tuple(key for key in ITEM_KEYS if key not in ("classified_by", "reasons"))
+# fact of the letter, so labelled and generated truth leave it out. (Hand-labelled fixtures
+# state no `reasons`: those are labelled in their own files, tests/fixtures/reasons.)
+LABELLED_ITEM_KEYS = tuple(key for key in ITEM_KEYS if key != "classified_by")
 CITATION_KEYS = tuple(Citation.__annotations__)
 
 
