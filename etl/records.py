@@ -27,6 +27,23 @@ CATEGORIES = (
 )
 
 
+# Reason codes (../shared/reference/reasons.md), by the decision they explain.
+REASONS = {
+    "upheld": (
+        "no_functional_improvement",
+        "conservative_care_not_tried",
+        "exceeds_guideline_limits",
+        "not_recommended",
+        "missing_findings",
+        "opioid_monitoring",
+        "ancillary_to_denied",
+        "insufficient_information",
+        "weaning",
+    ),
+    "overturned": ("criteria_met", "functional_improvement_documented", "within_guideline_limits"),
+}
+
+
 class Citation(TypedDict):
     text: str
     source: str
