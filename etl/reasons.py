@@ -23,9 +23,8 @@ there only.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from re import _constants as sre  # the parsed form of a regex, to read its literal beginnings
 from re import _parser as sre_parse
 from typing import TypedDict
@@ -40,6 +39,7 @@ _SENTENCE_END = re.compile(r"[.!?][\"')\]]?(\s+)(?=[\"'(\[A-Z0-9])")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:e\.g|i\.e|etc|vs|dr|mr|mrs|ms|no|nos|fig|approx|pg|p|pp|ca|st)|\b[A-Za-z])\.$", re.I
 )
+SENTENCE_CACHE = 50_000  # sentences whose codes are kept (a few MB): rationales repeat them
 ANCHOR_LENGTH = 10  # characters of a pattern's beginning that locate it
 _MAX_ANCHORS = 20_000  # per pattern; beyond, the pattern is searched instead
 
@@ -47,6 +47,47 @@ _MAX_ANCHORS = 20_000  # per pattern; beyond, the pattern is searched instead
 class Reason(TypedDict):
     code: str
     evidence: str
+
+
+class Anchored:
+    """A regex searched by its literal beginnings: an Aho-Corasick pass finds where a match may
+    start (at a word start), and the regex is tried only there. Patterns whose matches can begin
+    with something that is not a literal are searched as usual."""
+
+    def __init__(self, pattern: str) -> None:
+        self.regex = re.compile(pattern)
+        beginnings = literal_beginnings(pattern)
+        self._automaton: ahocorasick.Automaton | None = None
+        if beginnings:
+            self._automaton = ahocorasick.Automaton()
+            for beginning in beginnings:
+                self._automaton.add_word(beginning, len(beginning))
+            self._automaton.make_automaton()
+
+    def search(self, text: str, start: int = 0, end: int | None = None) -> re.Match[str] | None:
+        end = len(text) if end is None else end
+        if self._automaton is None:
+            return self.regex.search(text, start, end)
+        tried = set()
+        for last, length in self._automaton.iter(text, start, end):
+            begin = last - length + 1
+            if begin in tried or (begin and text[begin - 1].isalnum()):
+                continue
+            tried.add(begin)
+            match = self.regex.match(text, begin, end)
+            if match:
+                return match
+        return None
+
+    def finditer(self, text: str, start: int, end: int) -> list[re.Match[str]]:
+        if self._automaton is None:
+            return list(self.regex.finditer(text, start, end))
+        found = {}
+        for last, length in self._automaton.iter(text, start, end):
+            begin = last - length + 1
+            if begin not in found and (begin == 0 or not text[begin - 1].isalnum()):
+                found[begin] = self.regex.match(text, begin, end)
+        return [match for _, match in sorted(found.items()) if match]
 
 
 @dataclass(frozen=True)
@@ -57,8 +98,8 @@ class ReasonRule:
     negation: str  # required | forbidden | any
     scope: str  # any | no_quotes | case_only (the sentence must be about this case)
     fallback: bool  # only when no other row found a ground; may fire on the closing verdict
-    context: re.Pattern[str] | None  # must match somewhere in the rationale
-    veto: re.Pattern[str] | None  # cancels the row on a sentence it matches
+    context: Anchored | None  # must match somewhere in the rationale
+    veto: Anchored | None  # cancels the row on a sentence it matches
 
 
 def tag(rationale: str | None, decision: str | None) -> list[Reason]:
@@ -66,20 +107,16 @@ def tag(rationale: str | None, decision: str | None) -> list[Reason]:
     if not rationale or decision not in ("upheld", "overturned"):
         return []
     text = " ".join(rationale.split())
-    reading = _Reading(text)
+    lower = text.lower()
+    bounds = _sentence_bounds(text)
+    contexts = _contexts(lower, decision)
     found: dict[bool, dict[str, int]] = {False: {}, True: {}}  # fallback? → code → sentence
-    for rule, start in _candidates(reading.lower, decision):
-        codes = found[rule.fallback]
-        if rule.code in codes:  # candidates come in text order: an earlier sentence has it
-            continue
-        match = rule.pattern.match(reading.lower, start)
-        if match is not None:
-            number = reading.sentence_at(start)
-            if _fires(rule, reading, number, match):
-                codes[rule.code] = number
+    for number, (start, end) in enumerate(bounds):
+        for code, fallback in sentence_codes(lower[start:end], decision, contexts):
+            found[fallback].setdefault(code, number)
     chosen = found[False] or found[True]
     return [
-        Reason(code=code, evidence=reading.sentence_text(number))
+        Reason(code=code, evidence=text[slice(*bounds[number])])
         for code, number in sorted(chosen.items(), key=lambda pair: pair[1])
     ]
 
@@ -101,76 +138,78 @@ def _sentence_bounds(text: str) -> list[tuple[int, int]]:
     return [(start, end) for start, end in bounds if end > start]
 
 
-@dataclass
-class _Reading:
-    """One rationale: its sentences and, computed when first asked, what each one is."""
-
-    text: str
-    lower: str = field(init=False)
-    bounds: list[tuple[int, int]] = field(init=False)
-    _starts: list[int] = field(init=False)
-    _answers: dict[tuple[str, int], bool] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.lower = self.text.lower()
-        self.bounds = _sentence_bounds(self.text)
-        self._starts = [start for start, _ in self.bounds]
-
-    def sentence_at(self, position: int) -> int:
-        return max(bisect_right(self._starts, position) - 1, 0)
-
-    def sentence_text(self, number: int) -> str:
-        start, end = self.bounds[number]
-        return self.text[start:end].strip()
-
-    def is_(self, kind: str, number: int) -> bool:
-        """Whether sentence `number` is of a scope kind (quote, case, conclusion): each
-        pattern is tried once per sentence, and only when a rule asks."""
-        key = (kind, number)
-        if key not in self._answers:
-            start, end = self.bounds[number]
-            pattern = getattr(_scope(), kind)
-            self._answers[key] = bool(pattern.search(self.lower[start:end].strip()))
-        return self._answers[key]
+def _contexts(lower: str, decision: str) -> frozenset[int]:
+    """The rules with a context (opioids …) whose context this rationale has."""
+    rules = _rules()
+    return frozenset(number for number in _context_rules(decision) if rules[number].context.search(lower))
 
 
-def _fires(rule: ReasonRule, reading: _Reading, number: int, match: re.Match[str]) -> bool:
-    if not rule.fallback and reading.is_("conclusion", number):
+@lru_cache(maxsize=SENTENCE_CACHE)
+def sentence_codes(sentence: str, decision: str, contexts: frozenset[int]) -> tuple[tuple[str, bool], ...]:
+    """(code, fallback) of every rule that fires in one lower-case sentence, each code once.
+
+    Everything a rule looks at is in its sentence (or in `contexts`), so the answer is cached:
+    rationales repeat sentences (guideline quotes, stock phrases) across letters."""
+    kinds = _SentenceKinds(sentence)
+    fired: dict[tuple[str, bool], None] = {}
+    for number, start in _candidates(sentence, decision):
+        rule = _rules()[number]
+        if (rule.code, rule.fallback) in fired or (rule.context and number not in contexts):
+            continue
+        match = rule.pattern.match(sentence, start)
+        if match is not None and _fires(rule, kinds, match):
+            fired[rule.code, rule.fallback] = None
+    return tuple(fired)
+
+
+class _SentenceKinds:
+    """What a sentence is (a guideline quote, about this case, the closing verdict), each scope
+    pattern tried once, and only when a rule asks."""
+
+    def __init__(self, sentence: str) -> None:
+        self.sentence = sentence
+        self._answers: dict[str, bool] = {}
+
+    def is_(self, kind: str) -> bool:
+        if kind not in self._answers:
+            self._answers[kind] = bool(getattr(_scope(), kind).search(self.sentence))
+        return self._answers[kind]
+
+
+def _fires(rule: ReasonRule, kinds: _SentenceKinds, match: re.Match[str]) -> bool:
+    if not rule.fallback and kinds.is_("conclusion"):
         return False
     if rule.scope != "any":
-        about_case = reading.is_("case", number)
+        about_case = kinds.is_("case")
         if rule.scope == "case_only" and not about_case:
             return False
-        if not about_case and reading.is_("quote", number):
+        if not about_case and kinds.is_("quote"):
             return False
-    start, end = reading.bounds[number]
-    if rule.veto and rule.veto.search(reading.lower, start, end):
-        return False
-    if rule.context and not rule.context.search(reading.lower):
+    if rule.veto and rule.veto.search(kinds.sentence):
         return False
     if rule.negation == "any":
         return True
-    return (rule.negation == "required") == _negated(reading.lower, start, end, match)
+    return (rule.negation == "required") == _negated(kinds.sentence, match)
 
 
-def _negated(lower: str, start: int, end: int, match: re.Match[str]) -> bool:
+def _negated(sentence: str, match: re.Match[str]) -> bool:
     """A denial before the phrase in its clause, or right after it ("… was not documented")."""
     scope = _scope()
-    clause_start, clause_end = start, end
-    for brk in scope.clause_break.finditer(lower, start, end):
+    clause_start, clause_end = 0, len(sentence)
+    for brk in scope.clause_break.finditer(sentence, 0, len(sentence)):
         if brk.start() <= match.start():
             clause_start = brk.start()
         else:
             clause_end = brk.start()
             break
-    if scope.negation_before.search(lower, clause_start, match.start()):
+    if scope.negation_before.search(sentence, clause_start, match.start()):
         return True
-    return bool(scope.negation_after.search(lower[match.end() : clause_end]))
+    return bool(scope.negation_after.search(sentence[match.end() : clause_end]))
 
 
-def _candidates(lower: str, decision: str) -> list[tuple[ReasonRule, int]]:
-    """(rule, position) pairs where a rule's pattern may match, in text order: where one of its
-    literal beginnings starts a word; rules without usable beginnings are searched."""
+def _candidates(lower: str, decision: str) -> list[tuple[int, int]]:
+    """(rule number, position) pairs where a rule's pattern may match, in text order: where one
+    of its literal beginnings starts a word; rules without usable beginnings are searched."""
     automaton, unanchored = _anchors(decision)
     rules = _rules()
     pairs = set()
@@ -181,7 +220,12 @@ def _candidates(lower: str, decision: str) -> list[tuple[ReasonRule, int]]:
                 pairs.add((start, number))
     for number in unanchored:
         pairs.update((match.start(), number) for match in rules[number].pattern.finditer(lower))
-    return [(rules[number], start) for start, number in sorted(pairs)]
+    return [(number, start) for start, number in sorted(pairs)]
+
+
+@cache
+def _context_rules(decision: str) -> tuple[int, ...]:
+    return tuple(n for n, rule in enumerate(_rules()) if rule.decision == decision and rule.context)
 
 
 @cache
@@ -268,17 +312,25 @@ def _continuations(op, value, length: int) -> set[tuple[str, bool]]:
 
 @dataclass(frozen=True)
 class _Scope:
-    negation_before: re.Pattern[str]
-    negation_after: re.Pattern[str]
-    clause_break: re.Pattern[str]
-    quote: re.Pattern[str]
-    case: re.Pattern[str]
-    conclusion: re.Pattern[str]
+    negation_before: Anchored
+    negation_after: re.Pattern[str]  # anchored at the phrase's end
+    clause_break: Anchored
+    quote: Anchored
+    case: Anchored
+    conclusion: re.Pattern[str]  # anchored at the sentence's start
 
 
 @cache
 def _scope() -> _Scope:
-    return _Scope(**{kind: re.compile(pattern) for kind, pattern in reason_scope().items()})
+    patterns = reason_scope()
+    return _Scope(
+        negation_before=Anchored(patterns["negation_before"]),
+        negation_after=re.compile(patterns["negation_after"]),
+        clause_break=Anchored(patterns["clause_break"]),
+        quote=Anchored(patterns["quote"]),
+        case=Anchored(patterns["case"]),
+        conclusion=re.compile(patterns["conclusion"]),
+    )
 
 
 @cache
@@ -291,8 +343,8 @@ def _rules() -> tuple[ReasonRule, ...]:
             negation=row["negation"] or "any",
             scope=row["scope"] or "no_quotes",
             fallback=row["fallback"] == "yes",
-            context=re.compile(row["context"]) if row["context"] else None,
-            veto=re.compile(row["veto"]) if row["veto"] else None,
+            context=Anchored(row["context"]) if row["context"] else None,
+            veto=Anchored(row["veto"]) if row["veto"] else None,
         )
         for row in reason_rules()
     )
