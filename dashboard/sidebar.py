@@ -79,6 +79,10 @@ def show(options: FilterOptions) -> Filters:
             format_func=SHOWN_AS.get(name, str),
             help=HELP.get(name),
         )
+    # Assigned on every run like the lists above: st.switch_page (the Why page's way to the letters)
+    # reruns without the browser's widget values, and only state the script assigned survives it.
+    synthetic = _key("include_synthetic")
+    st.session_state[synthetic] = bool(st.session_state.get(synthetic, options.default_synthetic))
     st.sidebar.checkbox(
         "Include generated (synthetic) letters",
         key=_key("include_synthetic"),
