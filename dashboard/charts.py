@@ -111,21 +111,31 @@ def heatmap(frame: pl.DataFrame, x: str, y: str, min_n: int) -> alt.Chart:
     )
 
 
-def share_heatmap(frame: pl.DataFrame, x: str, y: str, min_n: int, title: str) -> alt.Chart:
-    """Share per (x, y) cell, written in the cell; cells whose base (`decided`) is under `min_n`
-    are faint and show their base instead ("n=12"), so a small group is seen as small, not hidden."""
+def share_heatmap(frame: pl.DataFrame, group: str, min_n: int) -> alt.LayerChart:
+    """Share per (reason, group) cell, written in the cell: reasons down (their labels are long),
+    groups across. Cells whose base (`decided`) is under `min_n` are faint and show their base
+    instead ("n=12"), so a small group is seen as small, not hidden."""
     enough = alt.datum.decided >= min_n
     base = (
-        alt.Chart(frame, title=title)
+        alt.Chart(frame)
         .transform_calculate(
             cell=alt.expr.if_(enough, alt.expr.format(alt.datum.share, ".0%"), "n=" + alt.datum.decided)
         )
         .encode(
-            x=alt.X(f"{x}:N", title=None, sort=None, axis=alt.Axis(labelAngle=-40, labelLimit=220)),
-            y=alt.Y(f"{y}:N", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+            x=alt.X(
+                f"{group}:N",
+                title=None,
+                axis=alt.Axis(labelAngle=-40, labelLimit=180, labelOverlap=False, orient="top"),
+            ),
+            y=alt.Y(
+                "label:N",
+                title=None,
+                sort=alt.EncodingSortField("items", op="sum", order="descending"),  # commonest first
+                axis=alt.Axis(labelLimit=LABEL_LIMIT),
+            ),
             tooltip=_rate_tooltip(
-                alt.Tooltip(f"{y}:N"),
-                alt.Tooltip(f"{x}:N", title="reason"),
+                alt.Tooltip(f"{group}:N"),
+                alt.Tooltip("label:N", title="reason"),
                 alt.Tooltip("items:Q", title="items with it", format=","),
                 rate="share",
                 n="decided",
@@ -136,15 +146,16 @@ def share_heatmap(frame: pl.DataFrame, x: str, y: str, min_n: int, title: str) -
         color=alt.Color(
             "share:Q",
             scale=alt.Scale(scheme="blues", domain=[0, 1]),
-            legend=alt.Legend(format="%"),
+            legend=alt.Legend(format="%", gradientLength=80),
             title="share",
         ),
         opacity=alt.condition(enough, alt.value(1.0), alt.value(0.3)),
     )
     labels = base.mark_text(fontSize=10).encode(
-        text="cell:N", color=alt.condition(alt.datum.share > 0.5, alt.value("white"), alt.value("black"))
+        text="cell:N",
+        color=alt.condition(enough & (alt.datum.share > 0.5), alt.value("white"), alt.value("black")),
     )
-    return (cells + labels).properties(height=alt.Step(22))
+    return (cells + labels).properties(height=alt.Step(24))
 
 
 def rate_pairs(frame: pl.DataFrame, label: str, pair: str, title: str) -> alt.LayerChart:

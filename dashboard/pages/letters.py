@@ -89,7 +89,8 @@ if letter["warnings"]:
 st.dataframe(ui.unfiltered(queries.letter_items, chosen["doc_id"]), hide_index=True, width="stretch")
 
 st.markdown("**Why the chosen item was decided so**")
-if db.has_reasons:
+# No codes at all: the file has no item_reasons, or has not been re-derived since they were added.
+if ui.unfiltered(queries.filter_options).reasons:
     item_reasons = ui.unfiltered(queries.letter_reasons, chosen["doc_id"]).filter(
         pl.col("item_no") == chosen["item_no"]
     )

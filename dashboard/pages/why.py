@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
@@ -59,13 +58,10 @@ st.caption(
     "for the share, its interval and n. A reviewer listing several specialties counts under each."
 )
 split = ui.filtered(queries.reason_shares, by)
-heatmaps = alt.vconcat(
-    *(
-        charts.share_heatmap(split.filter(pl.col("decision") == side), "label", by, min_n, title)
-        for side, title in SIDES.items()
-    )
-)
-ui.chart_and_table(heatmaps, split, f"reasons-by-{by}")
+for side, title in SIDES.items():
+    st.markdown(f"**{title}**")
+    side_split = split.filter(pl.col("decision") == side).drop("decision")
+    ui.chart_and_table(charts.share_heatmap(side_split, by, min_n), side_split, f"reasons-{side}-by-{by}")
 
 st.subheader("Uphold rate with and without a documented shortfall")
 st.caption(

@@ -40,6 +40,15 @@ GROUP_SQL = {
 }
 
 
+def split_cells(at, by: str) -> list[tuple]:
+    """The split tables (upheld, then overturned) as (decision, group, reason, items, decided)."""
+    upheld, overturned = at.dataframe[2].value, at.dataframe[3].value
+    columns = [by, "reason", "items", "decided"]
+    return [("upheld", *row) for row in rows(upheld[columns])] + [
+        ("overturned", *row) for row in rows(overturned[columns])
+    ]
+
+
 def shares_sql(where: str, by: str | None = None) -> str:
     """Per decision (, group) and reason: items carrying it and items decided so, from `decisions`."""
     group = GROUP_SQL[by]
@@ -62,14 +71,14 @@ def shares_sql(where: str, by: str | None = None) -> str:
 @pytest.mark.parametrize(("filters", "where"), WHY_SELECTIONS, ids=WHY_IDS)
 def test_why_figures_equal_sql(reference, filters: dict, where: str) -> None:
     at = open_app("why", filters)
-    upheld, overturned, by_category, compared = (frame.value for frame in at.dataframe)
+    upheld, overturned, _, _, compared = (frame.value for frame in at.dataframe)
     shown = [("upheld", *row) for row in rows(upheld[["reason", "items", "decided"]])]
     shown += [("overturned", *row) for row in rows(overturned[["reason", "items", "decided"]])]
     assert sorted(shown) == sql_rows(reference, shares_sql(where))
     assert (upheld["share"] == upheld["items"] / upheld["decided"]).all()
 
-    cells = by_category[["decision", "category", "reason", "items", "decided"]]
-    assert sorted(row for row in rows(cells) if row[3]) == sql_rows(reference, shares_sql(where, "category"))
+    cells = split_cells(at, "category")
+    assert sorted(row for row in cells if row[3]) == sql_rows(reference, shares_sql(where, "category"))
 
     codes = list(settings.REASONS_COMPARED)
     expected = sql_rows(
@@ -95,19 +104,18 @@ def test_why_splits_equal_sql(reference, filters: dict, where: str, by: str) -> 
     at = open_app("why", filters)
     at.radio(key="why_by").set_value(by).run()
     assert not at.exception
-    cells = at.dataframe[2].value
-    shown = rows(cells[["decision", by, "reason", "items", "decided"]])
-    assert sorted(row for row in shown if row[3]) == sql_rows(reference, shares_sql(where, by))
+    cells = split_cells(at, by)
+    assert sorted(row for row in cells if row[3]) == sql_rows(reference, shares_sql(where, by))
     # Every reason found for a decision has a cell in each group, zero when the group has none.
-    for decision in ("upheld", "overturned"):
-        side = cells[cells["decision"] == decision]
+    for frame in at.dataframe[2:4]:
+        side = frame.value
         assert len(side) == side[by].nunique() * side["reason"].nunique()
 
 
 @pytest.mark.usefixtures("imr_db")
 def test_with_and_without_compares_the_uphold_rates(reference) -> None:
     at = open_app("why", {"include_synthetic": True})
-    compared = at.dataframe[3].value.set_index(["reason", "items_carrying"])
+    compared = at.dataframe[4].value.set_index(["reason", "items_carrying"])
     decided, upheld = reference.execute(
         "SELECT count(*), count(*) FILTER (WHERE upheld) FROM decisions WHERE decision IS NOT NULL"
     ).fetchone()
