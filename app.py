@@ -58,6 +58,7 @@ else:
                 icon=":material/menu_book:",
                 url_path="guidelines",
             ),
+            st.Page(PAGES / "why.py", title="Why", icon=":material/help:", url_path="why"),
             st.Page(PAGES / "letters.py", title="Letters", icon=":material/mail:", url_path="letters"),
             *(
                 [st.Page(PAGES / "sql.py", title="SQL", icon=":material/terminal:", url_path="sql")]

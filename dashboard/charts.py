@@ -109,3 +109,70 @@ def heatmap(frame: pl.DataFrame, x: str, y: str, min_n: int) -> alt.Chart:
         )
         .properties(height=alt.Step(20))
     )
+
+
+def share_heatmap(frame: pl.DataFrame, group: str, min_n: int) -> alt.LayerChart:
+    """Share per (reason, group) cell, written in the cell: reasons down (their labels are long),
+    groups across. Cells whose base (`decided`) is under `min_n` are faint and show their base
+    instead ("n=12"), so a small group is seen as small, not hidden."""
+    enough = alt.datum.decided >= min_n
+    base = (
+        alt.Chart(frame)
+        .transform_calculate(
+            cell=alt.expr.if_(enough, alt.expr.format(alt.datum.share, ".0%"), "n=" + alt.datum.decided)
+        )
+        .encode(
+            x=alt.X(
+                f"{group}:N",
+                title=None,
+                axis=alt.Axis(labelAngle=-40, labelLimit=180, labelOverlap=False, orient="top"),
+            ),
+            y=alt.Y(
+                "label:N",
+                title=None,
+                sort=alt.EncodingSortField("items", op="sum", order="descending"),  # commonest first
+                axis=alt.Axis(labelLimit=LABEL_LIMIT),
+            ),
+            tooltip=_rate_tooltip(
+                alt.Tooltip(f"{group}:N"),
+                alt.Tooltip("label:N", title="reason"),
+                alt.Tooltip("items:Q", title="items with it", format=","),
+                rate="share",
+                n="decided",
+            ),
+        )
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color(
+            "share:Q",
+            scale=alt.Scale(scheme="blues", domain=[0, 1]),
+            legend=alt.Legend(format="%", gradientLength=80),
+            title="share",
+        ),
+        opacity=alt.condition(enough, alt.value(1.0), alt.value(0.3)),
+    )
+    labels = base.mark_text(fontSize=10).encode(
+        text="cell:N",
+        color=alt.condition(enough & (alt.datum.share > 0.5), alt.value("white"), alt.value("black")),
+    )
+    return (cells + labels).properties(height=alt.Step(24))
+
+
+def rate_pairs(frame: pl.DataFrame, label: str, pair: str, title: str) -> alt.LayerChart:
+    """Two uphold rates per group (e.g. items with and without a reason), side by side, each a
+    dot with its 95% interval."""
+    y = alt.Y(f"{label}:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
+    base = alt.Chart(frame).encode(
+        y=y,
+        yOffset=alt.YOffset(f"{pair}:N"),
+        color=alt.Color(f"{pair}:N", title=pair.replace("_", " ")),
+        tooltip=_rate_tooltip(alt.Tooltip(f"{label}:N", title=title), alt.Tooltip(f"{pair}:N")),
+    )
+    interval = base.mark_rule(strokeWidth=3, opacity=0.5).encode(
+        x=alt.X(
+            "uphold_rate_low:Q", scale=RATE_SCALE, axis=alt.Axis(format="%"), title="uphold rate (95% CI)"
+        ),
+        x2="uphold_rate_high:Q",
+    )
+    value = base.mark_point(filled=True, size=70).encode(x="uphold_rate:Q")
+    return (interval + value).properties(height=alt.Step(16))

@@ -52,11 +52,13 @@ class Database:
         self.missing_tables = [table for table in REQUIRED_TABLES if table not in present]
         # Written by refreshes since search terms replaced the fts index; older files lack it.
         self.has_search_terms = "item_terms" in present
+        # Written since reason codes were mined from the rationales; older files lack it.
+        self.has_reasons = "item_reasons" in present
         self.letter_count = (
             0 if self.missing_tables else self._root.execute("SELECT count(*) FROM letters").fetchone()[0]
         )
         if self.is_ready:
-            working_set.build(self._root, search_terms=self.has_search_terms)
+            working_set.build(self._root, search_terms=self.has_search_terms, reasons=self.has_reasons)
 
     @property
     def is_ready(self) -> bool:

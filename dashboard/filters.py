@@ -26,6 +26,7 @@ URL_KEYS = {
     "age_bands": "age",
     "genders": "gender",
     "layouts": "layout",
+    "reasons": "reason",
     "include_synthetic": "synthetic",
 }
 
@@ -45,12 +46,13 @@ class Filters:
     age_bands: tuple[str, ...] = ()
     genders: tuple[str, ...] = ()
     layouts: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # reason codes of the item (any of)
     include_synthetic: bool = True
 
     @property
     def selects_items(self) -> bool:
         """True when a letter can be kept while some of its items are filtered out."""
-        return bool(self.categories or self.subcategories or self.sources or self.decisions)
+        return bool(self.categories or self.subcategories or self.sources or self.decisions or self.reasons)
 
     def to_query_params(self, default_synthetic: bool) -> dict[str, str | list[str]]:
         """Only what differs from the defaults, so an unfiltered view has a clean URL."""
@@ -105,6 +107,7 @@ class FilterOptions:
     age_bands: tuple[str, ...] = ()
     genders: tuple[str, ...] = ()
     layouts: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # reason codes the items carry (none in a database built before them)
     has_real_letters: bool = False
 
     @property
@@ -127,6 +130,7 @@ class FilterOptions:
             "age_bands": self.age_bands,
             "genders": self.genders,
             "layouts": self.layouts,
+            "reasons": self.reasons,
         }
 
 

@@ -7,7 +7,8 @@ place, `where`, always with parameters.
 Counting conventions (shown in the pages' captions):
 - `items`: disputed items; `n`: decided items (decision upheld or overturned) — the rate's base;
 - `upheld`: decided items upheld; `uphold_rate = upheld / n`;
-- an item whose reviewer lists several specialties (or states) counts under each.
+- an item whose reviewer lists several specialties (or states) counts under each;
+- an item with several reason codes counts under each (reason shares add up to more than 100%).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Literal
 import duckdb
 import polars as pl
 
-from dashboard import settings
+from dashboard import reasons, settings
 from dashboard.filters import NO_CITATION, FilterOptions, Filters
 from dashboard.working_set import (
     AGE_BANDS,
@@ -31,6 +32,8 @@ from dashboard.working_set import (
     FLAG_BITS,
     ITEMS_TABLE,
     LETTER_ROWS,
+    REASON_MEMBERS,
+    REASON_SETS,
     SOURCE_SETS,
     SPECIALTY_MEMBERS,
     SPECIALTY_SETS,
@@ -92,6 +95,7 @@ def where(filters: Filters, con: duckdb.DuckDBPyConnection | None = None) -> tup
     one_of("layout", filters.layouts)
     list_has("specialty_set", SPECIALTY_MEMBERS, "specialty", filters.specialties)
     list_has("state_set", STATE_MEMBERS, "state", filters.states)
+    list_has("reason_set", REASON_MEMBERS, "reason", filters.reasons)
     if filters.sources:
         cited = [source for source in filters.sources if source != NO_CITATION]
         either, values = [], []
@@ -216,6 +220,7 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
         age_bands=tuple(band for band in AGE_BANDS if band in set(age_bands)),
         genders=tuple(genders),
         layouts=tuple(layouts),
+        reasons=reasons.ordered(listed(REASON_SETS)),
         has_real_letters=bool(has_real),
     )
 
@@ -410,7 +415,8 @@ def differing_sources(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.Da
 
 EXPLORER_COLUMNS = (
     "decision_date, case_number, category, subcategory, treatment, decision, sp.value_list AS specialties, "
-    "st.value_list AS states, reviewer_source, claims_source, synthetic, doc_id, item_no, item_id"
+    "st.value_list AS states, rs.value_list AS reasons, reviewer_source, claims_source, synthetic, doc_id, "
+    "item_no, item_id"
 )
 
 
@@ -420,6 +426,7 @@ def _explorer(rows: str) -> str:
                FROM ({rows}) i
                JOIN {SPECIALTY_SETS} sp ON sp.set_no = i.specialty_set
                JOIN {STATE_SETS} st ON st.set_no = i.state_set
+               JOIN {REASON_SETS} rs ON rs.set_no = i.reason_set
                ORDER BY i.item_row"""
 
 
@@ -483,24 +490,26 @@ def export(con: duckdb.DuckDBPyConnection, filters: Filters, hits: Search | None
     if file_format == "parquet":
         frame.write_parquet(buffer)
     else:
-        frame.with_columns(pl.col("specialties", "states").list.join("; ")).write_csv(buffer)
+        frame.with_columns(pl.col("specialties", "states", "reasons").list.join("; ")).write_csv(buffer)
     return buffer.getvalue()
 
 
 def _letter_rows(con: duckdb.DuckDBPyConnection, doc_id: str) -> tuple:
-    """(letter, text, first item, last item) row ids of a letter in the file, and its source file."""
+    """(letter, text, first item, last item, first reason, last reason) row ids of a letter in the
+    file, and its source file."""
     row = con.execute(
-        f"""SELECT letter_rowid, text_rowid, first_item_rowid, last_item_rowid, source_file
+        f"""SELECT letter_rowid, text_rowid, first_item_rowid, last_item_rowid, first_reason_rowid,
+                   last_reason_rowid, source_file
             FROM {LETTER_ROWS} WHERE doc_id = ?""",
         [doc_id],
     ).fetchone()
-    return row or (-1, -1, -1, -1, None)
+    return row or (-1, -1, -1, -1, -1, -1, None)
 
 
 def letter(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
     """One letter: header fields, full text, where it came from (read by row id: a point read;
     the key is checked afterwards, as a key condition in the scan would search every row)."""
-    letter_rowid, text_rowid, _, _, source_file = _letter_rows(con, doc_id)
+    letter_rowid, text_rowid, *_, source_file = _letter_rows(con, doc_id)
     sql = f"""SELECT l.doc_id, l.case_number, l.decision_date, l.format AS layout, l.synthetic, l.warnings,
                     t.text, ?::VARCHAR AS source_file, t.doc_id AS text_doc_id
              FROM (SELECT * FROM {FILE}.letters WHERE rowid = ?) l,
@@ -512,11 +521,89 @@ def letter(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
 def letter_items(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
     """The letter's items with how each was classified (rule, topic, fuzzy or none, and what
     matched), so an analyst can audit a category and fix the rule file behind it."""
-    _, _, first, last, _ = _letter_rows(con, doc_id)
+    _, _, first, last, *_ = _letter_rows(con, doc_id)
     sql = f"""SELECT item_no, treatment, decision, category, subcategory,
                     classified_by, classified_match AS matched, doc_id FROM {FILE}.items
              WHERE rowid BETWEEN ? AND ? ORDER BY item_no"""
     return _frame(con, sql, [first, last]).filter(pl.col("doc_id") == doc_id).drop("doc_id")
+
+
+def letter_reasons(con: duckdb.DuckDBPyConnection, doc_id: str) -> pl.DataFrame:
+    """The reason codes of a letter's items, each with its evidence sentence from the rationale
+    (read by row id; only for a file that has `item_reasons`)."""
+    *_, first, last, _ = _letter_rows(con, doc_id)
+    sql = f"""SELECT item_no, reason_no, code AS reason, evidence, doc_id FROM {FILE}.item_reasons
+             WHERE rowid BETWEEN ? AND ? ORDER BY item_no, reason_no"""
+    frame = _frame(con, sql, [first, last]).filter(pl.col("doc_id") == doc_id).drop("doc_id")
+    return reasons.with_labels(frame)
+
+
+# Why (reason codes) -----------------------------------------------------------------------------
+
+# What the reason shares can be split by: the group's column, and the members table that unnests
+# it when it is a numbered list.
+REASON_GROUPS: dict[str, tuple[str, str | None]] = {
+    "category": ("category", None),
+    "decision_year": ("decision_year", None),
+    "specialty": ("specialty_set", SPECIALTY_MEMBERS),
+}
+
+
+def reason_shares(con: duckdb.DuckDBPyConnection, filters: Filters, by: str | None = None) -> pl.DataFrame:
+    """Per decision (upheld / overturned) and reason code: how many of the items so decided carry
+    it (`items`) out of all of them (`decided`), as a share with its 95% interval; per group of
+    `by` (REASON_GROUPS) when given. An item with several codes counts under each, one with none
+    under "(none found)". Every code found for a decision gets a row in each group, 0 when the
+    group has none, so that small groups show as small rather than vanish."""
+    condition, params = where(filters, con)
+    keys, group, join = ["reason_set"], [], ""
+    if by is not None:
+        column, members = REASON_GROUPS[by]
+        keys.append(column)
+        if members:
+            join = f"JOIN {members} g ON g.set_no = c.{column}"
+            group.append(by)
+        else:
+            group.append(column)
+            condition += f" AND {column} IS NOT NULL"
+    grouped = ", ".join(["verdict", *group])
+    leading = "".join(f"{column}, " for column in group)
+    sql = f"""WITH counts AS (
+                  SELECT {grouped}, reason_set, sum(c) AS c
+                  FROM ({counted(", ".join(keys), ITEMS_TABLE, f"{condition} AND verdict < 2")}) c {join}
+                  GROUP BY ALL),
+              bases AS (SELECT {grouped}, sum(c)::BIGINT AS decided FROM counts GROUP BY ALL),
+              tagged AS (SELECT {grouped}, m.reason, sum(c)::BIGINT AS items
+                         FROM counts JOIN {REASON_MEMBERS} m ON m.set_no = counts.reason_set GROUP BY ALL),
+              found AS (SELECT DISTINCT verdict, reason FROM tagged)
+              SELECT CASE WHEN verdict = 1 THEN 'upheld' ELSE 'overturned' END AS decision,
+                     {leading}reason, coalesce(items, 0)::BIGINT AS items, decided
+              FROM bases JOIN found USING (verdict) LEFT JOIN tagged USING ({grouped}, reason)
+              ORDER BY verdict DESC, {leading}items DESC, reason"""
+    frame = with_rates(_frame(con, sql, params), k="items", n="decided", name="share")
+    return reasons.with_labels(frame)
+
+
+def with_and_without(
+    con: duckdb.DuckDBPyConnection, filters: Filters, codes: Sequence[str] = settings.REASONS_COMPARED
+) -> pl.DataFrame:
+    """For each reason code: the uphold rate of the decided items carrying it and of those not
+    carrying it, with their 95% intervals (two rows per code, "with" first)."""
+    condition, params = where(filters, con)
+    sql = f"""WITH counts AS ({counted("reason_set", ITEMS_TABLE, f"{condition} AND verdict < 2")}),
+              sides AS (
+                  SELECT t.reason, list_contains(s.value_list, t.reason) AS carried, {RATED}
+                  FROM counts JOIN {REASON_SETS} s ON s.set_no = counts.reason_set,
+                       unnest(?::VARCHAR[]) AS t(reason)
+                  GROUP BY ALL)
+              SELECT reason, CASE WHEN carried THEN 'with' ELSE 'without' END AS items_carrying,
+                     coalesce(n, 0)::BIGINT AS n, coalesce(upheld, 0)::BIGINT AS upheld
+              FROM unnest(?::VARCHAR[]) AS t(reason) CROSS JOIN (VALUES (true), (false)) AS w(carried)
+              LEFT JOIN sides USING (reason, carried)
+              ORDER BY list_position(?::VARCHAR[], reason), carried DESC"""
+    codes = list(codes)
+    frame = with_rates(_frame(con, sql, [*params, codes, codes, codes]))
+    return reasons.with_labels(frame)
 
 
 # Data quality ----------------------------------------------------------------------------------

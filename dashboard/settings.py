@@ -23,3 +23,14 @@ SQL_MEMORY_MB = 1_024  # DuckDB's memory limit in the query process (beyond it: 
 SQL_ADDRESS_SPACE_MB = 3_072  # hard cap on the query process's memory (beyond it: the process dies)
 SQL_THREADS = 1  # cores one query may use; the dashboard keeps the rest
 SQL_TEMP_MB = 512  # disk a query may spill to, in a private folder removed after the query
+
+# The Why page's with/without comparison: grounds for upholding that are a documented shortfall in
+# the request (something the records lack), for which "with" against "without" reads naturally.
+# Grounds about the guideline itself (not_recommended, exceeds_guideline_limits) are left out.
+REASONS_COMPARED = (
+    "no_functional_improvement",
+    "conservative_care_not_tried",
+    "missing_findings",
+    "opioid_monitoring",
+    "insufficient_information",
+)

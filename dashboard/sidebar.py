@@ -7,6 +7,7 @@ from datetime import date
 
 import streamlit as st
 
+from dashboard import reasons
 from dashboard.filters import DECISIONS, URL_KEYS, FilterOptions, Filters
 
 SEEDED = "filters_seeded_from_url"
@@ -21,7 +22,10 @@ LABELS = {
     "age_bands": "Age band",
     "genders": "Gender",
     "layouts": "Letter layout",
+    "reasons": "Reason given (any of)",
 }
+SHOWN_AS = {"reasons": reasons.label}  # filters whose values are codes, shown by their label
+HELP = {"reasons": "Items whose rationale states any of these grounds (reason codes mined by the ETL)."}
 
 
 def _key(name: str) -> str:
@@ -67,7 +71,18 @@ def show(options: FilterOptions) -> Filters:
         allowed = choices[name] if name != "decisions" else DECISIONS
         chosen = [value for value in st.session_state.get(_key(name), []) if value in allowed]
         st.session_state[_key(name)] = chosen
-        st.sidebar.multiselect(label, allowed, key=_key(name), placeholder="All")
+        st.sidebar.multiselect(
+            label,
+            allowed,
+            key=_key(name),
+            placeholder="All",
+            format_func=SHOWN_AS.get(name, str),
+            help=HELP.get(name),
+        )
+    # Assigned on every run like the lists above: st.switch_page (the Why page's way to the letters)
+    # reruns without the browser's widget values, and only state the script assigned survives it.
+    synthetic = _key("include_synthetic")
+    st.session_state[synthetic] = bool(st.session_state.get(synthetic, options.default_synthetic))
     st.sidebar.checkbox(
         "Include generated (synthetic) letters",
         key=_key("include_synthetic"),
@@ -80,6 +95,12 @@ def show(options: FilterOptions) -> Filters:
     st.query_params.from_dict(filters.to_query_params(options.default_synthetic))
     st.session_state[CURRENT] = filters
     return filters
+
+
+def choose(name: str, values: list[str]) -> None:
+    """Set one filter (a button's callback: it runs before the sidebar is drawn, so the sidebar,
+    the URL and the next page all show the choice)."""
+    st.session_state[_key(name)] = values
 
 
 def active() -> Filters:

@@ -114,15 +114,12 @@ def synthetic_banner(synthetic_items: int, items: int) -> None:
         )
 
 
-def min_n_control(key: str) -> int:
+def min_n_control(
+    key: str, help: str = "Groups with fewer decided items are hidden (tables, bars) or greyed (heatmap)."
+) -> int:
     return int(
         st.number_input(
-            "Minimum decided items (n)",
-            min_value=1,
-            value=settings.MIN_N_DEFAULT,
-            step=5,
-            key=key,
-            help="Groups with fewer decided items are hidden (tables, bars) or greyed (heatmap).",
+            "Minimum decided items (n)", min_value=1, value=settings.MIN_N_DEFAULT, step=5, key=key, help=help
         )
     )
 

@@ -8,19 +8,20 @@ scan of a few small-integer columns:
 - `dash_items`: one row per disputed item with every column a filter or a chart needs, stored
   in the Letters page's order (newest decision first; `item_row` numbers that order);
 - `dash_reviewer_citations`: one row per reviewer citation, carrying its item's filter columns;
-- `dash_specialty_sets`, `dash_state_sets`, `dash_source_sets`: the distinct lists of reviewer
-  specialties / states (per letter, in letter order) and reviewer citation sources (per item,
-  sorted, distinct), each numbered; items carry the number instead of the list (a few dozen
-  lists cover a million letters). `dash_specialty_members` / `dash_state_members` unnest them,
-  "(not stated)" standing for an empty list: grouping items by list number and then joining the
-  members counts an item under each of its specialties, exactly like unnesting every item's list;
+- `dash_specialty_sets`, `dash_state_sets`, `dash_source_sets`, `dash_reason_sets`: the distinct
+  lists of reviewer specialties / states (per letter, in letter order), reviewer citation sources
+  and reason codes (per item, sorted, distinct), each numbered; items carry the number instead of
+  the list (a few dozen lists cover a million letters). `dash_specialty_members` /
+  `dash_state_members` / `dash_reason_members` unnest them, "(not stated)" (for reasons "(none
+  found)") standing for an empty list: grouping items by list number and then joining the members
+  counts an item under each of its specialties, exactly like unnesting every item's list;
 - `dash_treatments`: each distinct (treatment_key, treatment) pair numbered, for the ranking of
   treatments by integer;
 - `dash_terms`: the file's `item_terms` search postings as (term hash, item_row), sorted, so
   that a search reads the few row groups of its words instead of a hundred million postings;
 - `dash_cube`: the items counted per month, category, subcategory and flags, for the figures
   whose filters and groups it holds (queries.item_counts);
-- `dash_letter_rows`: where each letter's rows (letter, text, items) are in the file;
+- `dash_letter_rows`: where each letter's rows (letter, text, items, item reasons) are in the file;
 - copies of the small whole-database tables the pages read (`etl_runs`, `rejects`) and the
   per-letter parse coverage, so no page reads the file after the build.
 
@@ -43,11 +44,14 @@ SPECIALTY_MEMBERS = "dash_specialty_members"
 STATE_SETS = "dash_state_sets"
 STATE_MEMBERS = "dash_state_members"
 SOURCE_SETS = "dash_source_sets"
+REASON_SETS = "dash_reason_sets"
+REASON_MEMBERS = "dash_reason_members"
 TREATMENTS_TABLE = "dash_treatments"
 LETTER_ROWS = "dash_letter_rows"
 TERMS_TABLE = "dash_terms"
 CUBE_TABLE = "dash_cube"
 NOT_STATED = "(not stated)"
+NO_REASON = "(none found)"  # an item whose rationale states none of the reason codes
 
 # The item columns every filter reads; the citations table repeats them so that one WHERE
 # clause (dashboard.queries.where) filters either table.
@@ -67,6 +71,7 @@ FILTER_COLUMNS = (
     "specialty_set",
     "state_set",
     "source_set",
+    "reason_set",
 )
 ENUM_COLUMNS = {
     ITEMS_TABLE: (
@@ -96,9 +101,9 @@ AGREEMENT_SQL = """CASE WHEN s.reviewer_source IS NULL AND s.claims_source IS NU
      WHEN s.reviewer_source = s.claims_source THEN 'same source' ELSE 'different source' END"""
 
 
-def _numbered(table: str, members: str | None, value: str, lists: str) -> str:
+def _numbered(table: str, members: str | None, value: str, lists: str, empty: str = NOT_STATED) -> str:
     """A table numbering the distinct lists of `lists` (a query with a `value_list` column) in
-    list order; with `members`, also their unnested values ("(not stated)" for an empty list)."""
+    list order; with `members`, also their unnested values (`empty` for an empty list)."""
     sql = f"""
 CREATE TABLE memory.main.{table} AS
 SELECT (row_number() OVER (ORDER BY value_list) - 1)::USMALLINT AS set_no, value_list
@@ -107,7 +112,7 @@ FROM (SELECT DISTINCT value_list FROM ({lists}));
     if members:
         sql += f"""
 CREATE TABLE memory.main.{members} AS
-SELECT set_no, unnest(CASE WHEN len(value_list) = 0 THEN ['{NOT_STATED}'] ELSE value_list END) AS {value}
+SELECT set_no, unnest(CASE WHEN len(value_list) = 0 THEN ['{empty}'] ELSE value_list END) AS {value}
 FROM memory.main.{table};
 """
     return sql
@@ -130,6 +135,9 @@ SELECT doc_id, item_no,
        any_value(source) FILTER (WHERE side = 'claims' AND cite_no = 1) AS claims_source
 FROM citations GROUP BY doc_id, item_no;
 
+CREATE TEMP TABLE dash_item_reasons AS
+SELECT doc_id, item_no, list(DISTINCT code ORDER BY code) AS reasons FROM dash_reason_rows GROUP BY ALL;
+
 {
     _numbered(
         SPECIALTY_SETS,
@@ -145,6 +153,16 @@ FROM citations GROUP BY doc_id, item_no;
         None,
         "source",
         "SELECT coalesce(reviewer_sources, []) AS value_list FROM dash_cited UNION ALL SELECT []::VARCHAR[]",
+    )
+}
+
+{
+    _numbered(
+        REASON_SETS,
+        REASON_MEMBERS,
+        "reason",
+        "SELECT reasons AS value_list FROM dash_item_reasons UNION ALL SELECT []::VARCHAR[]",
+        empty=NO_REASON,
     )
 }
 
@@ -178,12 +196,14 @@ SELECT l.letter_row, ('0x' || i.doc_id)::UBIGINT AS doc_key, i.item_id, i.doc_id
      | ((coalesce(i.decision, 'unknown') = 'unknown')::UTINYINT << 4)
      | ((i.category = 'Other' AND i.subcategory IS NULL)::UTINYINT << 5)
      | ((len(so.value_list) = 0)::UTINYINT << 6))::UTINYINT AS flags,
-    l.specialty_set, l.state_set, so.set_no AS source_set,
+    l.specialty_set, l.state_set, so.set_no AS source_set, rs.set_no AS reason_set,
     s.reviewer_source, s.claims_source, {AGREEMENT_SQL} AS agreement
 FROM items i
 JOIN dash_letters l USING (doc_id)
 LEFT JOIN dash_cited s USING (doc_id, item_no)
 JOIN memory.main.{SOURCE_SETS} so ON so.value_list = coalesce(s.reviewer_sources, [])
+LEFT JOIN dash_item_reasons ir USING (doc_id, item_no)
+JOIN memory.main.{REASON_SETS} rs ON rs.value_list = coalesce(ir.reasons, [])
 JOIN memory.main.{TREATMENTS_TABLE} t
   ON t.treatment_key IS NOT DISTINCT FROM coalesce(i.treatment_key, i.treatment)
  AND t.treatment IS NOT DISTINCT FROM i.treatment
@@ -194,6 +214,7 @@ CREATE TABLE memory.main.{ITEMS_TABLE} AS
 SELECT (rowid + 1)::UINTEGER AS item_row, * FROM dash_items_sorted;
 
 DROP TABLE dash_items_sorted;
+DROP TABLE dash_item_reasons;
 """
 
 
@@ -230,10 +251,14 @@ CREATE TABLE memory.main.{LETTER_ROWS} AS
 WITH texts AS (SELECT doc_id, min(rowid) AS text_rowid FROM letter_texts GROUP BY doc_id),
      item_rows AS (SELECT doc_id, min(rowid) AS first_item_rowid, max(rowid) AS last_item_rowid
                    FROM items GROUP BY doc_id),
+     reason_rows AS (SELECT doc_id, min(reason_rowid) AS first_reason_rowid,
+                            max(reason_rowid) AS last_reason_rowid
+                     FROM dash_reason_rows GROUP BY doc_id),
      sources AS (SELECT doc_id, min(path) AS source_file FROM files GROUP BY doc_id)
-SELECT l.doc_id, l.rowid AS letter_rowid, t.text_rowid, r.first_item_rowid, r.last_item_rowid, s.source_file
+SELECT l.doc_id, l.rowid AS letter_rowid, t.text_rowid, r.first_item_rowid, r.last_item_rowid,
+       rr.first_reason_rowid, rr.last_reason_rowid, s.source_file
 FROM letters l LEFT JOIN texts t USING (doc_id) LEFT JOIN item_rows r USING (doc_id)
-LEFT JOIN sources s USING (doc_id);
+LEFT JOIN reason_rows rr USING (doc_id) LEFT JOIN sources s USING (doc_id);
 CREATE INDEX dash_letter_rows_doc_id ON memory.main.{LETTER_ROWS} (doc_id);
 
 CREATE TABLE memory.main.dash_etl_runs AS SELECT * FROM etl_runs;
@@ -261,15 +286,26 @@ ORDER BY t.term_hash;
 """
 
 
-def build(con: duckdb.DuckDBPyConnection, search_terms: bool = True) -> None:
+# The file's item reasons with their row ids; a file written before reasons existed has none.
+REASON_ROWS = {
+    True: """CREATE TEMP VIEW dash_reason_rows AS
+             SELECT rowid AS reason_rowid, doc_id, item_no, code FROM item_reasons""",
+    False: """CREATE TEMP TABLE dash_reason_rows
+              (reason_rowid BIGINT, doc_id VARCHAR, item_no INTEGER, code VARCHAR)""",
+}
+
+
+def build(con: duckdb.DuckDBPyConnection, search_terms: bool = True, reasons: bool = True) -> None:
     """Create the tables from the attached database (its catalog must be the default one);
-    `search_terms` when it has the `item_terms` table."""
+    `search_terms` when it has the `item_terms` table, `reasons` when it has `item_reasons`."""
+    con.execute(REASON_ROWS[reasons])
     con.execute(BUILD)
     _to_enums(con, ITEMS_TABLE)
     con.execute(CITATIONS)  # after the items' ENUMs, so that its filter columns share their types
     _to_enums(con, CITATIONS_TABLE)
     if search_terms:
         con.execute(TERMS)
+    con.execute(f"DROP {'VIEW' if reasons else 'TABLE'} dash_reason_rows")
 
 
 def _to_enums(con: duckdb.DuckDBPyConnection, table: str) -> None:

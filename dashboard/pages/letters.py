@@ -1,10 +1,12 @@
 """Letters: the filtered items page by page (paged in SQL), text search over treatment and
-rationale, the full letter with the chosen item highlighted, and exports."""
+rationale, the full letter with the chosen item and the evidence of its reasons highlighted, and
+exports."""
 
 from __future__ import annotations
 
 import math
 
+import polars as pl
 import streamlit as st
 
 from dashboard import queries, settings, ui
@@ -86,9 +88,25 @@ if letter["warnings"]:
     st.caption("Parser warnings: " + markdown_literal("; ".join(letter["warnings"])))
 st.dataframe(ui.unfiltered(queries.letter_items, chosen["doc_id"]), hide_index=True, width="stretch")
 
+st.markdown("**Why the chosen item was decided so**")
+# No codes at all: the file has no item_reasons, or has not been re-derived since they were added.
+if ui.unfiltered(queries.filter_options).reasons:
+    item_reasons = ui.unfiltered(queries.letter_reasons, chosen["doc_id"]).filter(
+        pl.col("item_no") == chosen["item_no"]
+    )
+    evidence = [sentence for sentence in item_reasons["evidence"] if sentence]
+    if item_reasons.is_empty():
+        st.caption("Its rationale states none of the grounds the reason tagger recognises.")
+    else:
+        st.caption("In the letter below the treatment is marked yellow, the evidence of each reason blue.")
+        st.dataframe(item_reasons.select("label", "reason", "evidence"), hide_index=True, width="stretch")
+else:
+    st.caption("This database has no reason codes yet (`item_reasons`): refresh it with the current ETL.")
+    evidence = []
+
 
 st.html(
     '<div style="white-space: pre-wrap; font-family: monospace; font-size: 0.85rem; max-height: 40rem; '
     'overflow-y: auto; border: 1px solid #ddd; padding: 0.75rem;">'
-    f"{highlighted(letter['text'], chosen['treatment'])}</div>"
+    f"{highlighted(letter['text'], chosen['treatment'], evidence)}</div>"
 )

@@ -34,6 +34,7 @@ PAGES = {
     "treatments": "treatments",
     "specialties": "specialties",
     "guidelines": "guidelines",
+    "why": "why",
     "letters": "letters",
     "sql": "sql",
     "quality": "quality",

@@ -1,8 +1,10 @@
 """The dashboard's pure parts: the filter model and its URL round trip, the WHERE clause, the
-Wilson interval, the working set against `decisions`, the SQL runner, the highlighter."""
+Wilson interval, the working set against `decisions`, the reason labels, the SQL runner, the
+highlighter."""
 
 from __future__ import annotations
 
+import csv
 import html
 import math
 import time
@@ -15,10 +17,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard import queries, sql_guard, sql_runner
+from dashboard import queries, reasons, settings, sql_guard, sql_runner
 from dashboard.connection import Database, file_identity
 from dashboard.filters import DECISIONS, NO_CITATION, FilterOptions, Filters
-from dashboard.highlight import highlighted
+from dashboard.highlight import EVIDENCE_MARK, highlighted
 from dashboard.sql_child import connect
 from dashboard.sql_guard import RefusedQuery
 
@@ -36,6 +38,7 @@ filters = st.builds(
     age_bands=names,
     genders=names,
     layouts=names,
+    reasons=names,
     include_synthetic=st.booleans(),
 )
 
@@ -68,7 +71,7 @@ def test_stale_choices_are_dropped() -> None:
 def test_where_uses_one_parameter_per_value(chosen: Filters) -> None:
     condition, params = queries.where(chosen)
     assert condition.count("?") == len(params)
-    for value in (*chosen.categories, *chosen.decisions, *chosen.layouts):
+    for value in (*chosen.categories, *chosen.decisions, *chosen.layouts, *chosen.reasons):
         assert f"'{value}'" not in condition  # values travel as parameters, never inside the SQL text
 
 
@@ -100,17 +103,19 @@ def test_working_set_agrees_with_the_decisions_view(fixture_db: Path, reference)
     )
     mine = db.cursor().execute(
         f"""SELECT {columns}, nullif(decision::VARCHAR, 'unknown'), sp.value_list, st.value_list,
-                   gender::VARCHAR, so.value_list
+                   gender::VARCHAR, so.value_list, rs.value_list
             FROM dash_items
             JOIN dash_specialty_sets sp ON sp.set_no = specialty_set
             JOIN dash_state_sets st ON st.set_no = state_set
             JOIN dash_source_sets so ON so.set_no = source_set
+            JOIN dash_reason_sets rs ON rs.set_no = reason_set
             ORDER BY item_id"""
     )
     theirs = reference.execute(
         f"""SELECT {columns}, decision, reviewer_specialties, reviewer_states,
                    coalesce(patient_gender, 'unknown'),
-                   list_sort(list_distinct(reviewer_sources)) FROM decisions ORDER BY item_id"""
+                   list_sort(list_distinct(reviewer_sources)), list_sort(list_distinct(reasons))
+            FROM decisions ORDER BY item_id"""
     )
     assert mine.fetchall() == theirs.fetchall()
     cited = db.cursor().execute("SELECT count(*) FROM dash_reviewer_citations").fetchone()
@@ -129,6 +134,19 @@ def test_every_filter_option_selects_something(fixture_db: Path) -> None:
             assert queries.headline(db.cursor(), chosen)["items"][0] > 0, (name, value)
     assert set(options.choices()["decisions"]) == set(DECISIONS)
     db.close()
+
+
+# Reason codes ----------------------------------------------------------------------------------
+
+
+def test_every_reason_code_has_a_label_and_its_decision() -> None:
+    """The tagger's codes (etl/rules/reasons.csv) and the dashboard's labels agree."""
+    with (Path(__file__).parents[2] / "etl" / "rules" / "reasons.csv").open(newline="") as rules:
+        tagged = {(row["code"], row["decision"]) for row in csv.DictReader(rules)}
+    assert tagged == {(code, known.decision) for code, known in reasons.REASONS.items()}
+    assert set(settings.REASONS_COMPARED) <= {code for code, decision in tagged if decision == "upheld"}
+    assert reasons.label("a_newer_code") == "a_newer_code"
+    assert reasons.ordered(["zz", "criteria_met", "weaning"]) == ("weaning", "criteria_met", "zz")
 
 
 # SQL runner ------------------------------------------------------------------------------------
@@ -192,10 +210,27 @@ def test_highlight_marks_a_wrapped_treatment_and_escapes_html() -> None:
     assert "<mark>norco 10/325mg #120</mark>" in marked
 
 
-@given(st.text(max_size=200), st.text(max_size=20))
-def test_highlight_never_lets_markup_through(text: str, phrase: str) -> None:
-    marked = highlighted(text, phrase)
-    plain = marked.replace("<mark>", "").replace("</mark>", "")
+def test_highlight_marks_the_evidence_and_escapes_a_hostile_letter() -> None:
+    hostile = (
+        'Norco 10mg. There is no <img src=x onerror="alert(1)"> documentation\nof the 4 A\'s & '
+        "</mark><script>alert(2)</script>. Norco is not medically necessary."
+    )
+    evidence = (  # as the tagger stores it: the sentence with its line break folded
+        'There is no <img src=x onerror="alert(1)"> documentation of the 4 A\'s & '
+        "</mark><script>alert(2)</script>."
+    )
+    marked = highlighted(hostile, "Norco", [evidence])
+    assert marked.count(EVIDENCE_MARK) == 1 and marked.count("<mark>") == 2
+    assert "<img" not in marked and "<script>" not in marked and marked.count("</mark>") == 3
+    assert (
+        "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in marked and "&lt;/mark&gt;&lt;script&gt;" in marked
+    )
+
+
+@given(st.text(max_size=200), st.text(max_size=20), st.lists(st.text(max_size=40), max_size=3))
+def test_highlight_never_lets_markup_through(text: str, phrase: str, evidence: list[str]) -> None:
+    marked = highlighted(text, phrase, evidence)
+    plain = marked.replace(EVIDENCE_MARK, "").replace("<mark>", "").replace("</mark>", "")
     assert "<" not in plain and html.unescape(plain) == text
 
 
