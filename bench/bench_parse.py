@@ -6,8 +6,8 @@ texts; a share `--noise-share` (default 0.2, as in the bundled sample) gets extr
 Measures, in one run:
 - baseline: one regex pass over each letter (the floor any parser pays),
 - parser: `etl.parse.parse_text` over every letter (in memory), as it runs in a batch,
-- parser, cold: the same with the guideline-sentence cache emptied before every letter (the cost
-  when no letter repeats a guideline sentence of an earlier one),
+- parser, cold: the same with the guideline-sentence and reason-sentence caches emptied before
+  every letter (the cost when no letter repeats a sentence of an earlier one),
 - end to end: `python -m etl parse FOLDER > /dev/null` on the same letters written as files.
 Prints a markdown table for docs/benchmarks.md; quotes medians.
 """
@@ -33,6 +33,7 @@ from etl.citations import _paragraph_citations, _prose_citations, _sentence_cita
 from etl.extract import iter_documents  # noqa: E402
 from etl.normalise import normalise  # noqa: E402
 from etl.parse import parse_text  # noqa: E402
+from etl.reasons import sentence_codes  # noqa: E402
 from etl.synth.noise import add_noise  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -75,10 +76,11 @@ def end_to_end(texts: list[str], runs: int) -> list[float]:
     return seconds
 
 
-def _forget_guidelines() -> None:
+def _forget_sentences() -> None:
     _paragraph_citations.cache_clear()
     _sentence_citations.cache_clear()
     _prose_citations.cache_clear()
+    sentence_codes.cache_clear()
 
 
 def main() -> None:
@@ -92,7 +94,7 @@ def main() -> None:
     parse_text(texts[0], "warm-up")
     floor = [timed(FLOOR.findall, texts) for _ in range(args.runs)]
     parser = [timed(lambda t: parse_text(t, "bench"), texts) for _ in range(args.runs)]
-    cold = [timed(lambda t: (_forget_guidelines(), parse_text(t, "bench")), texts) for _ in range(args.runs)]
+    cold = [timed(lambda t: (_forget_sentences(), parse_text(t, "bench")), texts) for _ in range(args.runs)]
     files = end_to_end(texts, max(1, args.runs // 2))
     rate = lambda seconds: args.letters / statistics.median(seconds)  # noqa: E731
     print(
@@ -106,7 +108,7 @@ def main() -> None:
     for name, seconds in (
         ("baseline: one regex pass", floor),
         ("parse_text, single process", parser),
-        ("parse_text, cold guideline cache", cold),
+        ("parse_text, cold sentence caches", cold),
         ("`python -m etl parse DIR`, files to JSON Lines", files),
     ):
         print(f"| {name} | {rate(seconds):,.0f} | {1000 / rate(seconds):.3f} |")

@@ -166,7 +166,12 @@ def with_rates(
         rate = successes / trials
         centre = (rate + z2 / (2 * trials)) / (1 + z2 / trials)
         half = z * math.sqrt(rate * (1 - rate) / trials + z2 / (4 * trials**2)) / (1 + z2 / trials)
-        share.append(rate), low.append(centre - half), high.append(centre + half)
+        # Rounding can put a bound a hair past the rate or past 0 and 1: the interval holds the rate.
+        (
+            share.append(rate),
+            low.append(max(min(centre - half, rate), 0.0)),
+            high.append(min(max(centre + half, rate), 1.0)),
+        )
     return frame.hstack(
         [
             pl.Series(name, share, dtype=pl.Float64),

@@ -88,6 +88,14 @@ def test_wilson_interval(upheld: int, n: int, low: float, high: float) -> None:
     )
 
 
+@given(st.integers(0, 10_000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_the_interval_always_holds_the_rate(counts: tuple[int, int]) -> None:
+    upheld, n = counts
+    rates = queries.with_rates(pl.DataFrame({"upheld": [upheld], "n": [n]})).row(0, named=True)
+    if n:
+        assert 0 <= rates["uphold_rate_low"] <= rates["uphold_rate"] <= rates["uphold_rate_high"] <= 1
+
+
 def test_no_decided_item_has_no_rate() -> None:
     rates = queries.with_rates(pl.DataFrame({"upheld": [0], "n": [0]})).row(0, named=True)
     assert rates["uphold_rate"] is None and rates["uphold_rate_low"] is None

@@ -57,3 +57,10 @@ def test_written_files_parse_back(tmp_path):
     files = evaluate.evaluate([tmp_path / TRUTH_FILE])
     assert files.letters == 100
     assert files.accuracy("items") >= 0.99 and files.accuracy("decision") >= 0.99
+
+
+def test_reasons_parse_back(report):
+    """The generator's grounds, traps and wording were written without seeing the tagger: a floor
+    under its precision and recall at scale (docs/accuracy.md has the figures)."""
+    precision, recall, _ = report.reason_scores()["micro"]
+    assert precision >= 0.85 and recall >= 0.70
