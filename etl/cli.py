@@ -22,8 +22,12 @@ DEFAULT_SETS = (
         [FIXTURES / "blind" / "holdout-2"],
     ),
     (
-        "reasons of the 60 real letters: labelled by a helper before the tagger existed",
+        "reasons of the 60 real letters: labelled before the tagger existed, scored once, then tuned on",
         [FIXTURES / "reasons" / "real"],
+    ),
+    (
+        "reasons of the blind holdout letters: labelled by another helper, scored blind once, then tuned on",
+        [FIXTURES / "reasons" / "blind"],
     ),
 )
 
