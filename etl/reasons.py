@@ -40,6 +40,7 @@ _ABBREVIATION = re.compile(
     r"(?:\b(?:e\.g|i\.e|etc|vs|dr|mr|mrs|ms|no|nos|fig|approx|pg|p|pp|ca|st)|\b[A-Za-z])\.$", re.I
 )
 SENTENCE_CACHE = 50_000  # sentences whose codes are kept (a few MB): rationales repeat them
+REQUIRED_LENGTH = 4  # characters of the shortest word that rules a pattern out when absent
 ANCHOR_LENGTH = 10  # characters of a pattern's beginning that locate it
 _MAX_ANCHORS = 20_000  # per pattern; beyond, the pattern is searched instead
 
@@ -211,16 +212,39 @@ def _candidates(lower: str, decision: str) -> list[tuple[int, int]]:
     """(rule number, position) pairs where a rule's pattern may match, in text order: where one
     of its literal beginnings starts a word; rules without usable beginnings are searched."""
     automaton, unanchored = _anchors(decision)
+    required, unrequired = _requirements(decision)
+    possible = set(unrequired)
+    for _, numbers in required.iter(lower):
+        possible.update(numbers)
     rules = _rules()
     pairs = set()
     for end, entries in automaton.iter(lower):
         for number, length in entries:
             start = end - length + 1
-            if start == 0 or not lower[start - 1].isalnum():
+            if number in possible and (start == 0 or not lower[start - 1].isalnum()):
                 pairs.add((start, number))
     for number in unanchored:
         pairs.update((match.start(), number) for match in rules[number].pattern.finditer(lower))
     return [(number, start) for start, number in sorted(pairs)]
+
+
+@cache
+def _requirements(decision: str) -> tuple[ahocorasick.Automaton, frozenset[int]]:
+    """An automaton of the words each rule's every match contains (values: rule numbers), so a
+    rule whose words are absent from a sentence is not tried there; and the rules with none."""
+    automaton = ahocorasick.Automaton()
+    without = set()
+    for number, rule in enumerate(_rules()):
+        if rule.decision != decision:
+            continue
+        words = required_literals(rule.pattern.pattern)
+        if not words:
+            without.add(number)
+            continue
+        for word in words:
+            automaton.add_word(word, (*automaton.get(word, ()), number))
+    automaton.make_automaton()
+    return automaton, frozenset(without)
 
 
 @cache
@@ -260,6 +284,42 @@ def literal_beginnings(pattern: str, length: int = ANCHOR_LENGTH) -> frozenset[s
     if any(not text for text, _ in expanded) or len(expanded) > _MAX_ANCHORS:
         return None
     return frozenset(text for text, _ in expanded)
+
+
+def required_literals(pattern: str, shortest: int = REQUIRED_LENGTH) -> frozenset[str] | None:
+    """Strings of which every match of `pattern` contains at least one (the most telling such set
+    the regex shows), or None when it shows none of at least `shortest` characters."""
+    try:
+        words = _required(sre_parse.parse(pattern).data)
+    except _NotLiteral:
+        return None
+    return frozenset(words) if words and min(map(len, words)) >= shortest else None
+
+
+def _required(items: list) -> set[str] | None:
+    options: list[set[str]] = []
+    run = ""
+    for op, value in items:
+        if op is sre.LITERAL:
+            run += chr(value)
+            continue
+        if run:
+            options.append({run})
+            run = ""
+        if op is sre.SUBPATTERN:
+            inner = _required(value[3])
+        elif op is sre.BRANCH:
+            branches = [_required(branch) for branch in value[1]]
+            inner = None if any(b is None for b in branches) else set().union(*branches)  # type: ignore[arg-type]
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and value[0] >= 1:
+            inner = _required(value[2])
+        else:
+            inner = None
+        if inner:
+            options.append(inner)
+    if run:
+        options.append({run})
+    return max(options, key=lambda words: (min(map(len, words)), -len(words)), default=None)
 
 
 class _NotLiteral(Exception):

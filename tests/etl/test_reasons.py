@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from etl import reasons
-from etl.reasons import literal_beginnings, split_sentences, tag
+from etl.reasons import literal_beginnings, required_literals, split_sentences, tag
 from etl.records import REASONS
 from etl.rules import reason_rules
 from tests.etl.synth.test_reasons import REASONS_FILE, reference_codes
@@ -143,6 +143,25 @@ def test_literal_beginnings_expand_alternatives_and_optional_parts():
     assert literal_beginnings(r"\bexceed(s|ed)?\b", length=10) == {"exceed", "exceeds", "exceeded"}
     assert literal_beginnings(r"[^.;]{0,9}x") is None
     assert literal_beginnings(r"(a|b)?c", length=3) == {"ac", "bc", "c"}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "matches"),
+    [
+        (r"(no|lack of) (clear )?(rationale|reason)\b", ["no rationale", "lack of clear reason"]),
+        (r"red[- ]flags?", ["red flag", "red-flags"]),
+        (r"\bexceed(s|ed)?\b|in excess of", ["exceeds", "in excess of"]),
+    ],
+)
+def test_required_literals_are_in_every_match(pattern, matches):
+    words = required_literals(pattern)
+    assert words
+    for text in matches:
+        assert re.fullmatch(pattern, text) and any(word in text for word in words)
+
+
+def test_a_pattern_without_a_telling_word_has_no_required_literals():
+    assert required_literals(r"(a|bb)?c") is None
 
 
 def test_every_rule_pattern_has_literal_beginnings():
