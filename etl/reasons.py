@@ -35,9 +35,10 @@ from etl.rules import reason_rules, reason_scope
 
 # A sentence ends at . ! ? (perhaps closed by a quote or bracket) followed by space and a capital,
 # digit or opening mark, except after the abbreviations letters use ("e.g.", "Dr.", "No.").
-_SENTENCE_END = re.compile(r"[.!?][\"')\]]?(\s+)(?=[\"'(\[A-Z0-9])")
-_ABBREVIATION = re.compile(
-    r"(?:\b(?:e\.g|i\.e|etc|vs|dr|mr|mrs|ms|no|nos|fig|approx|pg|p|pp|ca|st)|\b[A-Za-z])\.$", re.I
+_SENTENCE_END = re.compile(
+    r"(?i:(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bdr)(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bno)(?<!\bnos)"
+    r"(?<!\bfig)(?<!\bapprox)(?<!\bpg)(?<!\bpp)(?<!\bca)(?<!\bst)(?<!\b[a-z]))"
+    r"[.!?][\"')\]]?(\s+)(?=[\"'(\[A-Z0-9])"
 )
 SENTENCE_CACHE = 50_000  # sentences whose codes are kept (a few MB): rationales repeat them
 REQUIRED_LENGTH = 4  # characters of the shortest word that rules a pattern out when absent
@@ -110,10 +111,15 @@ def tag(rationale: str | None, decision: str | None) -> list[Reason]:
     text = " ".join(rationale.split())
     lower = text.lower()
     bounds = _sentence_bounds(text)
-    contexts = _contexts(lower, decision)
+    has_context: dict[int, bool] = {}  # rule with a context → the rationale has it (asked once)
     found: dict[bool, dict[str, int]] = {False: {}, True: {}}  # fallback? → code → sentence
     for number, (start, end) in enumerate(bounds):
-        for code, fallback in sentence_codes(lower[start:end], decision, contexts):
+        for code, fallback, needs_context in sentence_codes(lower[start:end], decision):
+            if needs_context is not None:
+                if needs_context not in has_context:
+                    has_context[needs_context] = bool(_rules()[needs_context].context.search(lower))  # type: ignore[union-attr]
+                if not has_context[needs_context]:
+                    continue
             found[fallback].setdefault(code, number)
     chosen = found[False] or found[True]
     return [
@@ -130,36 +136,30 @@ def split_sentences(text: str) -> list[str]:
 def _sentence_bounds(text: str) -> list[tuple[int, int]]:
     bounds, start = [], 0
     for match in _SENTENCE_END.finditer(text):
-        end = match.start(1)
-        if _ABBREVIATION.search(text, max(start, end - 8), end):
-            continue
-        bounds.append((start, end))
+        bounds.append((start, match.start(1)))
         start = match.end()
     bounds.append((start, len(text)))
     return [(start, end) for start, end in bounds if end > start]
 
 
-def _contexts(lower: str, decision: str) -> frozenset[int]:
-    """The rules with a context (opioids …) whose context this rationale has."""
-    rules = _rules()
-    return frozenset(number for number in _context_rules(decision) if rules[number].context.search(lower))
-
-
 @lru_cache(maxsize=SENTENCE_CACHE)
-def sentence_codes(sentence: str, decision: str, contexts: frozenset[int]) -> tuple[tuple[str, bool], ...]:
-    """(code, fallback) of every rule that fires in one lower-case sentence, each code once.
+def sentence_codes(sentence: str, decision: str) -> tuple[tuple[str, bool, int | None], ...]:
+    """(code, fallback, rule whose context the rationale must have, or None) for every rule that
+    fires in one lower-case sentence, each code once (and once more per context rule).
 
-    Everything a rule looks at is in its sentence (or in `contexts`), so the answer is cached:
-    rationales repeat sentences (guideline quotes, stock phrases) across letters."""
+    Everything a rule looks at is in its sentence, but for a context (opioids …) which `tag` asks
+    of the whole rationale, so the answer is cached: rationales repeat sentences (guideline
+    quotes, stock phrases) across letters."""
     kinds = _SentenceKinds(sentence)
-    fired: dict[tuple[str, bool], None] = {}
+    fired: dict[tuple[str, bool, int | None], None] = {}
     for number, start in _candidates(sentence, decision):
         rule = _rules()[number]
-        if (rule.code, rule.fallback) in fired or (rule.context and number not in contexts):
+        key = (rule.code, rule.fallback, number if rule.context else None)
+        if key in fired:
             continue
         match = rule.pattern.match(sentence, start)
         if match is not None and _fires(rule, kinds, match):
-            fired[rule.code, rule.fallback] = None
+            fired[key] = None
     return tuple(fired)
 
 
@@ -245,11 +245,6 @@ def _requirements(decision: str) -> tuple[ahocorasick.Automaton, frozenset[int]]
             automaton.add_word(word, (*automaton.get(word, ()), number))
     automaton.make_automaton()
     return automaton, frozenset(without)
-
-
-@cache
-def _context_rules(decision: str) -> tuple[int, ...]:
-    return tuple(n for n, rule in enumerate(_rules()) if rule.decision == decision and rule.context)
 
 
 @cache
