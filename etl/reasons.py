@@ -36,9 +36,9 @@ from etl.rules import reason_rules, reason_scope
 # A sentence ends at . ! ? (perhaps closed by a quote or bracket) followed by space and a capital,
 # digit or opening mark, except after the abbreviations letters use ("e.g.", "Dr.", "No.").
 _SENTENCE_END = re.compile(
-    r"(?i:(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bdr)(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bno)(?<!\bnos)"
-    r"(?<!\bfig)(?<!\bapprox)(?<!\bpg)(?<!\bpp)(?<!\bca)(?<!\bst)(?<!\b[a-z]))"
-    r"[.!?][\"')\]]?(\s+)(?=[\"'(\[A-Z0-9])"
+    r"[.!?](?i:(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bdr\.)(?<!\bmr\.)(?<!\bmrs\.)"
+    r"(?<!\bms\.)(?<!\bno\.)(?<!\bnos\.)(?<!\bfig\.)(?<!\bapprox\.)(?<!\bpg\.)(?<!\bpp\.)(?<!\bca\.)"
+    r"(?<!\bst\.)(?<!\b[a-z]\.))[\"')\]]?(\s+)(?=[\"'(\[A-Z0-9])"
 )
 SENTENCE_CACHE = 50_000  # sentences whose codes are kept (a few MB): rationales repeat them
 REQUIRED_LENGTH = 4  # characters of the shortest word that rules a pattern out when absent
