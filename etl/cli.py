@@ -1,4 +1,4 @@
-"""`python -m etl parse | eval | synth`: argument parsing and output only."""
+"""`python -m etl parse | eval | refresh | synth | download`: argument parsing and output only."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from etl.extract import iter_documents
@@ -70,6 +71,16 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("--pdf-share", type=_share, default=0.0)
     synth.add_argument("--noise-share", type=_share, default=0.0)
 
+    download = commands.add_parser(
+        "download", help="fetch the DWC's IMR letters (PDF) and its per-treatment listing"
+    )
+    download.add_argument("--out", type=Path, required=True, metavar="DIR")
+    download.add_argument("--decided-from", type=_iso_date, metavar="YYYY-MM-DD")
+    download.add_argument("--decided-to", type=_iso_date, metavar="YYYY-MM-DD")
+    download.add_argument("--base-url", help="the DWC site (default: https://www.dir.ca.gov)")
+    download.add_argument("--delay", type=_seconds, default=1.0, help="pause between requests (s)")
+    download.add_argument("--retry-wait", type=_seconds, default=2.0, help="first backoff before a retry (s)")
+
     args = parser.parse_args(argv)
     if args.command == "parse":
         return run_parse(args.paths)
@@ -77,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_eval(args.truth, args.show)
     if args.command == "refresh":
         return run_refresh(args)
+    if args.command == "download":
+        return run_download(args)
     return run_synth(args)
 
 
@@ -85,6 +98,20 @@ def _share(value: str) -> float:
     if not 0.0 <= share <= 1.0:
         raise argparse.ArgumentTypeError("must be between 0 and 1")
     return share
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a date as YYYY-MM-DD") from None
+
+
+def _seconds(value: str) -> float:
+    seconds = float(value)
+    if seconds < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return seconds
 
 
 def run_parse(paths: list[str]) -> int:
@@ -144,6 +171,23 @@ def run_refresh(args: argparse.Namespace) -> int:
     except Exception as err:  # a fatal error: one clear line, the live database untouched
         print(f"refresh failed: {type(err).__name__}: {err}", file=sys.stderr)
         return EXIT_FATAL
+
+
+def run_download(args: argparse.Namespace) -> int:
+    from etl.download import DEFAULT_BASE_URL, download
+
+    try:
+        return download(
+            args.out,
+            args.decided_from,
+            args.decided_to,
+            args.base_url or DEFAULT_BASE_URL,
+            args.delay,
+            args.retry_wait,
+        )
+    except KeyboardInterrupt:
+        print("download interrupted: run it again to resume", file=sys.stderr)
+        return 130
 
 
 def run_synth(args: argparse.Namespace) -> int:

@@ -29,9 +29,18 @@ class Progress:
     def _print(self, now: float, final: bool = False) -> None:
         elapsed = max(now - self.started, 1e-9)
         share = f" ({self.done / self.total:.0%})" if self.total else ""
-        line = f"{self.label}: {self.done:,}/{self.total:,}{share}, {self.done / elapsed:,.0f}/s"
+        rate = self.done / elapsed
+        line = f"{self.label}: {self.done:,}/{self.total:,}{share}, {rate:,.0f}/s"
+        if self.total and rate and not final and self.done < self.total:
+            line += f", ETA {_duration((self.total - self.done) / rate)}"
         if self.interactive:
             self.stream.write("\r" + line + ("\n" if final else ""))
         else:
             self.stream.write(line + "\n")
         self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"
