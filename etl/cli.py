@@ -78,8 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     download.add_argument("--decided-from", type=_iso_date, metavar="YYYY-MM-DD")
     download.add_argument("--decided-to", type=_iso_date, metavar="YYYY-MM-DD")
     download.add_argument("--base-url", help="the DWC site (default: https://www.dir.ca.gov)")
-    download.add_argument("--delay", type=_seconds, default=1.0, help="pause between requests (s)")
-    download.add_argument("--retry-wait", type=_seconds, default=2.0, help="first backoff before a retry (s)")
+    download.add_argument("--delay", type=_seconds, help="pause between requests (default: 1 s)")
+    download.add_argument("--retry-wait", type=_seconds, help="first backoff before a retry (default: 2 s)")
 
     args = parser.parse_args(argv)
     if args.command == "parse":
@@ -174,17 +174,12 @@ def run_refresh(args: argparse.Namespace) -> int:
 
 
 def run_download(args: argparse.Namespace) -> int:
-    from etl.download import DEFAULT_BASE_URL, download
+    from etl.download import download
 
     try:
-        return download(
-            args.out,
-            args.decided_from,
-            args.decided_to,
-            args.base_url or DEFAULT_BASE_URL,
-            args.delay,
-            args.retry_wait,
-        )
+        options = {"base_url": args.base_url, "delay": args.delay, "retry_wait": args.retry_wait}
+        given = {name: value for name, value in options.items() if value is not None}
+        return download(args.out, args.decided_from, args.decided_to, **given)
     except KeyboardInterrupt:
         print("download interrupted: run it again to resume", file=sys.stderr)
         return 130

@@ -27,6 +27,7 @@ from etl.progress import Progress
 
 USER_AGENT = "IMR-Atlas/0.1 (+https://github.com/imr-atlas/imr-atlas; research use)"
 DEFAULT_BASE_URL = "https://www.dir.ca.gov"
+DEFAULT_DELAY, DEFAULT_RETRY_WAIT = 1.0, 2.0  # seconds between requests; first backoff, doubled each retry
 LISTING = "dwc-listing.csv"
 LISTING_COLUMNS = (
     "case_number",
@@ -92,14 +93,13 @@ class PoliteClient:
 
     def search(self, form: dict[str, str]) -> tuple[str, str]:
         """One results page: its text and its URL (for resolving its links)."""
-        url = self.base_url + SEARCH_PATH
 
-        def post() -> str:
-            response = self.http.post(url, data=form)
+        def post() -> tuple[str, str]:
+            response = self.http.post(self.base_url + SEARCH_PATH, data=form)
             _raise_for_status(response)
-            return response.text
+            return response.text, str(response.url)
 
-        return self._with_retries(post, f"search page {form.get('newpageno', '1')}"), url
+        return self._with_retries(post, f"search page {form.get('newpageno', '1')}")
 
     def fetch_pdf(self, url: str, destination: Path) -> None:
         """Stream the PDF to a `.part` file beside `destination`; rename it into place once it opens."""
@@ -124,16 +124,17 @@ class PoliteClient:
         self._with_retries(fetch, url)
 
     def _with_retries(self, action: Callable, what: str):
+        failure: Exception | None = None
         for attempt in range(ATTEMPTS):
+            if attempt:
+                time.sleep(self.retry_wait * 2 ** (attempt - 1))
             self._pause()
             try:
                 return action()
             except (Retry, httpx.TransportError) as err:
-                reason = str(err) or type(err).__name__
-                if attempt + 1 == ATTEMPTS:
-                    raise FetchFailed(f"{what}: {reason} (after {ATTEMPTS} attempts)") from err
-                time.sleep(self.retry_wait * 2**attempt)
-        raise AssertionError("unreachable")
+                failure = err
+        reason = str(failure) or type(failure).__name__
+        raise FetchFailed(f"{what}: {reason} (after {ATTEMPTS} attempts)") from failure
 
     def _pause(self) -> None:
         if self.last_request is not None:
@@ -331,8 +332,8 @@ class Walk:
 
 
 def _same_site(url: str, base_url: str) -> bool:
-    link, base = urlsplit(url), urlsplit(base_url)
-    return (link.scheme, link.netloc) == (base.scheme, base.netloc)
+    """Links are fetched from the DWC's own host only (scheme aside: the site may redirect to https)."""
+    return urlsplit(url).netloc == urlsplit(base_url).netloc
 
 
 def download(
@@ -340,8 +341,8 @@ def download(
     decided_from: date | None = None,
     decided_to: date | None = None,
     base_url: str = DEFAULT_BASE_URL,
-    delay: float = 1.0,
-    retry_wait: float = 2.0,
+    delay: float = DEFAULT_DELAY,
+    retry_wait: float = DEFAULT_RETRY_WAIT,
     reach_rows: int = PAGE_REACH_ROWS,
     errors: TextIO = sys.stderr,
 ) -> int:
