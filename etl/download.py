@@ -9,6 +9,7 @@ opens, and the listing is append-only and keyed, so any interruption (kill -9 in
 from __future__ import annotations
 
 import csv
+import fcntl
 import os
 import sys
 import time
@@ -45,7 +46,7 @@ WINDOW = timedelta(days=7)
 FIRST_RUN_DAYS = 30
 PAGE_REACH_ROWS = 2500  # a window matching more rows than this is split, so paging never has to go deep
 ATTEMPTS = 4
-EXIT_SOME_FAILED, EXIT_FATAL = 1, 2
+EXIT_SOME_FAILED, EXIT_FATAL, EXIT_LOCKED = 1, 2, 3
 
 
 class FetchFailed(Exception):
@@ -176,16 +177,18 @@ def windows(first: date, last: date, size: timedelta = WINDOW) -> Iterator[tuple
 
 
 class Listing:
-    """The append-only CSV of every treatment row seen, keyed by (case number, treatment number)."""
+    """The append-only CSV of every treatment row seen, keyed by (case number, treatment number).
+    Only the keys and each case's decision date are held in memory: the full listing runs to millions."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self.rows: dict[tuple[str, str], dict[str, str]] = {}
+        self.listed: set[tuple[str, str]] = set()
+        self.decided: dict[str, date] = {}
         if path.exists():
             _drop_partial_last_line(path)
             with path.open(newline="", encoding="utf-8") as handle:
                 for row in csv.DictReader(handle):
-                    self.rows[(row["case_number"], row["treatment_no"])] = row
+                    self.listed.add((row["case_number"], row["treatment_no"]))
+                    self.decided[row["case_number"]] = date.fromisoformat(row["decision_date"])
         new = not path.exists() or path.stat().st_size == 0
         self.handle: TextIO = path.open("a", newline="", encoding="utf-8")
         self.writer = csv.writer(self.handle)
@@ -195,11 +198,11 @@ class Listing:
     def add(self, row: TreatmentRow, treatment_no: int) -> bool:
         """Append the row unless it is already listed; True when appended."""
         key = (row.case_number, str(treatment_no))
-        if key in self.rows:
+        if key in self.listed:
             return False
-        record = dict(zip(LISTING_COLUMNS, _listing_values(row, treatment_no), strict=True))
-        self.rows[key] = record
-        self.writer.writerow(record.values())
+        self.listed.add(key)
+        self.decided[row.case_number] = row.decision_date
+        self.writer.writerow(_listing_values(row, treatment_no))
         return True
 
     def flush(self) -> None:
@@ -212,15 +215,10 @@ class Listing:
     def resume_from(self, folder: Path) -> date | None:
         """Where a run without --decided-from starts: the newest listed decision, or earlier if a listed
         case's PDF is still missing (interrupted or failed), so that it is fetched again."""
-        if not self.rows:
+        if not self.decided:
             return None
-        decided = [date.fromisoformat(row["decision_date"]) for row in self.rows.values()]
-        missing = [
-            date.fromisoformat(row["decision_date"])
-            for row in self.rows.values()
-            if not pdf_path(folder, row["case_number"], date.fromisoformat(row["decision_date"])).exists()
-        ]
-        return min([max(decided), *missing])
+        missing = [day for case, day in self.decided.items() if not pdf_path(folder, case, day).exists()]
+        return min([max(self.decided.values()), *missing])
 
 
 def _listing_values(row: TreatmentRow, treatment_no: int) -> list[str]:
@@ -247,6 +245,19 @@ def _drop_partial_last_line(path: Path) -> None:
     if data and not data.endswith(b"\n"):
         with path.open("r+b") as handle:
             handle.truncate(data.rfind(b"\n") + 1)
+
+
+def lock_folder(folder: Path) -> TextIO | None:
+    """One download per folder (two would append the same rows and race on the same files): the open,
+    locked file, or None when another download holds it. The kernel drops the lock when the process
+    ends, however it ends."""
+    handle = (folder / ".download.lock").open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
 
 
 def pdf_path(folder: Path, case_number: str, decided: date) -> Path:
@@ -346,8 +357,13 @@ def download(
     reach_rows: int = PAGE_REACH_ROWS,
     errors: TextIO = sys.stderr,
 ) -> int:
-    """Run the walk; the exit code: 0, 1 when some PDFs failed, 2 when the run had to stop."""
+    """Run the walk; the exit code: 0, 1 when some PDFs failed, 2 when the run had to stop, 3 when
+    another download holds the folder."""
     folder.mkdir(parents=True, exist_ok=True)
+    lock = lock_folder(folder)
+    if lock is None:
+        print(f"download: another download is writing into {folder}; nothing done", file=errors)
+        return EXIT_LOCKED
     for stale in folder.glob("*/*.pdf.part"):
         stale.unlink()
     listing = Listing(folder / LISTING)
@@ -372,5 +388,6 @@ def download(
         progress.finish()
         listing.close()
         client.close()
+        lock.close()
     print(summary.render(), file=errors)
     return code or (EXIT_SOME_FAILED if summary.failed else 0)

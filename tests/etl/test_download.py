@@ -9,7 +9,8 @@ from datetime import date
 
 import pytest
 
-from etl.download import LISTING, USER_AGENT, download, pdf_problem, windows
+from etl.cli import main
+from etl.download import LISTING, USER_AGENT, download, lock_folder, pdf_problem, windows
 from tests.conftest import ROOT
 from tests.etl.dwc_stand_in import StandIn, make_cases, serve
 
@@ -139,6 +140,21 @@ def test_off_site_links_are_refused(stand_in, tmp_path):
     assert code == 1
     assert "link leaves" in errors and "refused" in errors
     assert "60 failed" in errors and pdfs(tmp_path) == []
+
+
+def test_a_second_download_into_the_same_folder_does_nothing(stand_in, tmp_path):
+    held = lock_folder(tmp_path)
+    code, errors = run(stand_in, tmp_path)
+    held.close()
+    assert code == 3 and "another download is writing into" in errors
+    assert stand_in.requests["results"] == 0
+
+
+def test_cli_rejects_a_date_that_is_not_iso(tmp_path, capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(["download", "--out", str(tmp_path), "--decided-from", "03/04/2024"])
+    assert raised.value.code == 2
+    assert "must be a date as YYYY-MM-DD" in capsys.readouterr().err
 
 
 def test_windows_cover_the_range_without_overlap():
