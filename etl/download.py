@@ -23,7 +23,14 @@ from urllib.parse import urlsplit
 import httpx
 import pypdfium2 as pdfium
 
-from etl.dwc_search import SEARCH_PATH, TreatmentRow, UnexpectedPage, parse_results_page, search_form
+from etl.dwc_search import (
+    SEARCH_PATH,
+    ResultPage,
+    TreatmentRow,
+    UnexpectedPage,
+    parse_results_page,
+    search_form,
+)
 from etl.progress import Progress
 
 USER_AGENT = "IMR-Atlas/0.1 (+https://github.com/imr-atlas/imr-atlas; research use)"
@@ -300,7 +307,7 @@ class Walk:
                 self._letter(row)
             seen += len(page.rows)
             self.progress.advance(len(page.rows))
-            if not page.has_next:
+            if not page.has_next or seen >= page.total:  # never page on past the announced total
                 break
             number += 1
             html, url = self.client.search(search_form(first, last, number))
@@ -309,7 +316,7 @@ class Walk:
             self.summary.windows_short += 1
             print(f"{first}..{last}: paging reached {seen} of {page.total} rows", file=self.errors)
 
-    def _parse(self, html: str, url: str, carried: TreatmentRow | None):
+    def _parse(self, html: str, url: str, carried: TreatmentRow | None) -> ResultPage:
         try:
             return parse_results_page(html, url, carried)
         except UnexpectedPage as err:

@@ -5,14 +5,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from etl.cli import main
 from etl.download import LISTING, USER_AGENT, download, lock_folder, pdf_problem, windows
 from tests.conftest import ROOT
-from tests.etl.dwc_stand_in import StandIn, make_cases, serve
+from tests.etl.dwc_stand_in import Case, StandIn, make_cases, serve
 
 FIRST_DAY = date(2024, 3, 4)
 RANGE = ("--decided-from", "2024-03-04", "--decided-to", "2024-03-24")
@@ -84,6 +84,24 @@ def test_second_run_downloads_nothing_and_lists_nothing_twice(stand_in, tmp_path
     assert (tmp_path / LISTING).read_bytes() == before
     assert sum(count for key, count in stand_in.requests.items() if key.startswith("pdf")) == pdf_requests
     assert "0 rows listed (100 already listed); PDFs: 0 downloaded, 60 already there, 0 failed" in errors
+
+
+def test_without_decided_from_a_first_run_takes_30_days_and_the_next_continues(tmp_path):
+    today = date.today()
+    site = StandIn(make_cases(12, today - timedelta(days=40), per_day=1))  # one case a day, 40..29 days ago
+    server = serve(site)
+    try:
+        options = {"base_url": site.url, "delay": 0, "retry_wait": 0, "errors": io.StringIO()}
+        assert download(tmp_path, **options) == 0
+        assert pdfs(tmp_path) == sorted(f"{case.number}.pdf" for case in site.cases[10:])
+        site.cases.append(Case(f"CM{today.year % 100:02d}-9999999", today, [("DME", "Cane", "Upheld")]))
+        errors = io.StringIO()
+        assert download(tmp_path, **options | {"errors": errors}) == 0
+        assert f"decisions {today - timedelta(days=29)} to {today}" in errors.getvalue()
+        assert len(pdfs(tmp_path)) == 3
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_500_on_a_results_page_is_retried(stand_in, tmp_path):
