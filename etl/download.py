@@ -53,6 +53,7 @@ WINDOW = timedelta(days=7)
 FIRST_RUN_DAYS = 30
 PAGE_REACH_ROWS = 2500  # a window matching more rows than this is split, so paging never has to go deep
 ATTEMPTS = 4
+MAX_PDF_BYTES = 50 * 1024 * 1024  # refresh rejects larger files; a letter is rarely over 1 MB
 EXIT_SOME_FAILED, EXIT_FATAL, EXIT_LOCKED = 1, 2, 3
 
 
@@ -119,6 +120,8 @@ class PoliteClient:
                     _raise_for_status(response)
                     with part.open("wb") as out:
                         for chunk in response.iter_bytes():
+                            if out.tell() + len(chunk) > MAX_PDF_BYTES:
+                                raise FetchFailed(f"{url}: over {MAX_PDF_BYTES:,} bytes, not a letter")
                             out.write(chunk)
                         out.flush()
                         os.fsync(out.fileno())

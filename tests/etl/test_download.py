@@ -134,6 +134,14 @@ def test_503s_and_cut_pdfs_are_retried_and_a_truncated_pdf_is_never_kept(stand_i
     assert pdfs(tmp_path) == expected_pdfs(stand_in)
 
 
+def test_an_oversized_pdf_is_refused_and_not_kept(stand_in, tmp_path, monkeypatch):
+    monkeypatch.setattr("etl.download.MAX_PDF_BYTES", 100)
+    code, errors = run(stand_in, tmp_path)
+    assert code == 1
+    assert "over 100 bytes, not a letter" in errors and "60 failed" in errors
+    assert pdfs(tmp_path) == [] and not list(tmp_path.rglob("*.part"))
+
+
 def test_a_window_beyond_paging_reach_is_split(stand_in, tmp_path):
     code, errors = run(stand_in, tmp_path, reach_rows=30)
     assert code == 0, errors
