@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -55,6 +55,7 @@ PAGE_REACH_ROWS = 2500  # a window matching more rows than this is split, so pag
 ATTEMPTS = 4
 MAX_PDF_BYTES = 50 * 1024 * 1024  # refresh rejects larger files; a letter is rarely over 1 MB
 EXIT_SOME_FAILED, EXIT_FATAL, EXIT_LOCKED = 1, 2, 3
+T = TypeVar("T")
 
 
 class FetchFailed(Exception):
@@ -134,7 +135,7 @@ class PoliteClient:
 
         self._with_retries(fetch, url)
 
-    def _with_retries(self, action: Callable, what: str):
+    def _with_retries(self, action: Callable[[], T], what: str) -> T:
         failure: Exception | None = None
         for attempt in range(ATTEMPTS):
             if attempt:
@@ -142,7 +143,7 @@ class PoliteClient:
             self._pause()
             try:
                 return action()
-            except (Retry, httpx.TransportError) as err:
+            except (Retry, httpx.RequestError) as err:  # timeouts, dropped connections, bad bodies
                 failure = err
         reason = str(failure) or type(failure).__name__
         raise FetchFailed(f"{what}: {reason} (after {ATTEMPTS} attempts)") from failure

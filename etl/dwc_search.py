@@ -92,7 +92,9 @@ def parse_results_page(html: str, page_url: str, carried: TreatmentRow | None = 
     return ResultPage(treatments, _total(table), tree.css_first('form[name="Nextpage"]') is not None)
 
 
-def _read_row(cells: list[LexborNode], previous: TreatmentRow | None, page_url: str, number: int):
+def _read_row(
+    cells: list[LexborNode], previous: TreatmentRow | None, page_url: str, number: int
+) -> TreatmentRow:
     texts = [_text(cell) for cell in cells]
     if len(cells) == CONTINUATION_CELLS and cells[0].attributes.get("colspan") == "5":
         if previous is None:
