@@ -33,7 +33,8 @@ from etl.dwc_search import (
 )
 from etl.progress import Progress
 
-USER_AGENT = "IMR-Atlas/0.1 (+https://github.com/imr-atlas/imr-atlas; research use)"
+# Honest and stable: names the tool and its purpose (no address is claimed that we do not run).
+USER_AGENT = "IMR-Atlas/0.1 (IMR decision research tool; research use)"
 DEFAULT_BASE_URL = "https://www.dir.ca.gov"
 DEFAULT_DELAY, DEFAULT_RETRY_WAIT = 1.0, 2.0  # seconds between requests; first backoff, doubled each retry
 LISTING = "dwc-listing.csv"
