@@ -20,12 +20,14 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from dashboard.sql_guard import READ_ONLY_MESSAGE, RefusedQuery, checked_query
 
 ROWS_FILE = "rows.arrow"
 STATUS_FILE = "status.json"
 SPILL_FOLDER = "spill"
+BATCH_ROWS = 256  # rows read at a time: small, since one row may be megabytes
 _PR_SET_PDEATHSIG = 1
 
 
@@ -88,8 +90,9 @@ def _answer(database: str, text: str, folder: Path, limits: dict) -> dict:
     timer.start()
     try:
         relation = con.sql(query)  # the relational API wraps the query itself: no text surgery
-        rows = relation.limit(limits["row_cap"]).pl()
-        total = rows.height if rows.height < limits["row_cap"] else relation.count("*").fetchone()[0]
+        rows, byte_capped = first_rows(relation.limit(limits["row_cap"]), limits["result_bytes"])
+        capped = byte_capped or rows.height == limits["row_cap"]
+        total = relation.count("*").fetchone()[0] if capped else rows.height
     except duckdb.InterruptException:
         return {"error": f"Stopped: the query ran longer than {limits['timeout_s']:g} s."}
     except duckdb.OutOfMemoryException as error:
@@ -110,21 +113,26 @@ def _answer(database: str, text: str, folder: Path, limits: dict) -> dict:
         return {"error": f"{type(error).__name__}: {error}"}
     finally:
         timer.cancel()
-    rows, byte_capped = within_bytes(rows, limits["result_bytes"])
     rows.write_ipc(folder / ROWS_FILE)
     return {"total_rows": total, "byte_capped": byte_capped}
 
 
-def within_bytes(rows: pl.DataFrame, cap: int) -> tuple[pl.DataFrame, bool]:
-    """The first rows of `rows` that fit in `cap` bytes (polars' estimate), and whether any were
-    left out: a result of a few huge rows is cut by size, not only by count."""
-    size = rows.estimated_size()
-    if size <= cap:
-        return rows, False
-    kept = int(rows.height * cap / size)
-    while kept and rows.head(kept).estimated_size() > cap:
-        kept = kept * 9 // 10
-    return rows.head(kept), True
+def first_rows(relation: duckdb.DuckDBPyRelation, cap: int) -> tuple[pl.DataFrame, bool]:
+    """The rows of `relation` that fit in `cap` bytes, read a batch at a time so that a result of
+    a few huge rows is never held whole, and whether any were left out."""
+    reader = relation.fetch_record_batch(BATCH_ROWS)
+    batches, size = [], 0
+    for batch in reader:
+        if size + batch.nbytes > cap:
+            room = cap - size
+            kept = max(int(batch.num_rows * room / batch.nbytes), 0) if batch.nbytes else 0
+            while kept and batch.slice(0, kept).nbytes > room:
+                kept = kept * 9 // 10
+            batches.append(batch.slice(0, kept))
+            return pl.from_arrow(pa.Table.from_batches(batches, schema=reader.schema)), True
+        batches.append(batch)
+        size += batch.nbytes
+    return pl.from_arrow(pa.Table.from_batches(batches, schema=reader.schema)), False
 
 
 def _write_status(folder: Path, status: dict) -> None:
