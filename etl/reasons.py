@@ -232,18 +232,7 @@ def _candidates(lower: str, decision: str) -> list[tuple[int, int]]:
 def _requirements(decision: str) -> tuple[ahocorasick.Automaton, frozenset[int]]:
     """An automaton of the words each rule's every match contains (values: rule numbers), so a
     rule whose words are absent from a sentence is not tried there; and the rules with none."""
-    automaton = ahocorasick.Automaton()
-    without = set()
-    for number, rule in enumerate(_rules()):
-        if rule.decision != decision:
-            continue
-        words = required_literals(rule.pattern.pattern)
-        if not words:
-            without.add(number)
-            continue
-        for word in words:
-            automaton.add_word(word, (*automaton.get(word, ()), number))
-    automaton.make_automaton()
+    automaton, without = _rule_automaton(decision, required_literals, lambda number, word: number)
     return automaton, frozenset(without)
 
 
@@ -251,21 +240,26 @@ def _requirements(decision: str) -> tuple[ahocorasick.Automaton, frozenset[int]]
 def _anchors(decision: str) -> tuple[ahocorasick.Automaton, tuple[int, ...]]:
     """One automaton of the literal beginnings of the rules for this decision (values: rule
     number and beginning length), and the rules that have none."""
+    return _rule_automaton(decision, literal_beginnings, lambda number, beginning: (number, len(beginning)))
+
+
+def _rule_automaton(decision, strings_of, entry_of) -> tuple[ahocorasick.Automaton, tuple[int, ...]]:
+    """An automaton of the strings `strings_of` reads from each rule's pattern for this decision,
+    each string's value the tuple of `entry_of(rule number, string)` of the rules that have it;
+    and the numbers of the rules for which it reads none."""
     automaton = ahocorasick.Automaton()
-    unanchored = []
+    without = []
     for number, rule in enumerate(_rules()):
         if rule.decision != decision:
             continue
-        beginnings = literal_beginnings(rule.pattern.pattern)
-        if not beginnings:
-            unanchored.append(number)
+        strings = strings_of(rule.pattern.pattern)
+        if not strings:
+            without.append(number)
             continue
-        for beginning in beginnings:
-            entries = automaton.get(beginning, [])
-            entries.append((number, len(beginning)))
-            automaton.add_word(beginning, entries)
+        for string in strings:
+            automaton.add_word(string, (*automaton.get(string, ()), entry_of(number, string)))
     automaton.make_automaton()
-    return automaton, tuple(unanchored)
+    return automaton, tuple(without)
 
 
 def literal_beginnings(pattern: str, length: int = ANCHOR_LENGTH) -> frozenset[str] | None:

@@ -5,11 +5,8 @@ be switched off, and the Data quality page says which mode is on."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import settings
 from tests.conftest import ROOT
+from tests.security.served_app import served_app
 
 APP = str(ROOT / "app.py")
 PAGES = ROOT / "dashboard" / "pages"
@@ -27,12 +25,6 @@ AUTH = {
     "client_secret": "not-a-secret",
     "server_metadata_url": "https://login.example.invalid/.well-known/openid-configuration",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def listening_addresses(port: int) -> set[str]:
@@ -53,27 +45,9 @@ LOOPBACK = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's socket table")
 def test_the_server_listens_on_loopback_only_by_default(fixture_db: Path) -> None:
     """`streamlit run app.py` as the README runs it, with the repository's .streamlit/config.toml."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", APP, "--server.headless", "true",
-         "--server.port", str(port), "--server.fileWatcherType", "none"],
-        cwd=ROOT, env={**os.environ, "IMR_DB": str(fixture_db)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline and process.poll() is None, "streamlit did not start"
-                time.sleep(0.3)
+    with served_app(fixture_db) as port:
         addresses = listening_addresses(port)
         assert addresses and addresses <= LOOPBACK, addresses
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.mark.usefixtures("imr_db")

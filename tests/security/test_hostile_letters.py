@@ -8,10 +8,6 @@ import io
 import os
 import random
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +19,7 @@ from etl.refresh import refresh
 from etl.synth.generate import generate_letter
 from tests.conftest import ROOT
 from tests.security.attacks import EVIL_HOST, HOSTILE_FILE_NAME, HOSTILE_MEMBER_NAME, HOSTILE_TREATMENT
-from tests.security.test_exposure import free_port
+from tests.security.served_app import served_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 UNESCAPED_MARKUP = re.compile(r"(?<!\\)(!\[|\]\(|<[a-zA-Z/]|javascript:|:red\[)")
@@ -85,27 +81,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture(scope="module")
 def server(hostile_db: Path) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.fileWatcherType", "none"],
-        cwd=ROOT, env={**os.environ, "IMR_DB": str(hostile_db)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://localhost:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline and process.poll() is None, "streamlit did not start"
-                time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with served_app(hostile_db) as port:
+        yield f"http://localhost:{port}"
 
 
 @pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="no /usr/bin/chromium")
