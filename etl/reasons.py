@@ -128,12 +128,8 @@ def tag(rationale: str | None, decision: str | None) -> list[Reason]:
     ]
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a whitespace-collapsed text, each a substring of it."""
-    return [text[start:end] for start, end in _sentence_bounds(text)]
-
-
 def _sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of a whitespace-collapsed text."""
     bounds, start = [], 0
     for match in _SENTENCE_END.finditer(text):
         bounds.append((start, match.start(1)))
