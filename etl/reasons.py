@@ -15,9 +15,11 @@ quotes, the closing verdict); this module only applies them:
 - each code at most once per item, with the first sentence that states it as evidence.
 
 Speed: the parser tags every item, so patterns are not searched through the text one by one.
-The literal beginnings of every pattern (read from the regex itself) go into one Aho-Corasick
-automaton; one pass over the rationale finds where a pattern may start, and the pattern is tried
-there only.
+One Aho-Corasick automaton per decision holds the literal beginnings of every rule and scope
+pattern (read from the regexes themselves) and the words each rule's every match contains; one
+pass over a sentence finds where a rule may start (if its words are there) and where a negation,
+clause break, quote or case cue may, and regexes are tried there only. Answers are cached per
+sentence.
 """
 
 from __future__ import annotations
@@ -81,16 +83,6 @@ class Anchored:
                 return match
         return None
 
-    def finditer(self, text: str, start: int, end: int) -> list[re.Match[str]]:
-        if self._automaton is None:
-            return list(self.regex.finditer(text, start, end))
-        found = {}
-        for last, length in self._automaton.iter(text, start, end):
-            begin = last - length + 1
-            if begin not in found and (begin == 0 or not text[begin - 1].isalnum()):
-                found[begin] = self.regex.match(text, begin, end)
-        return [match for _, match in sorted(found.items()) if match]
-
 
 @dataclass(frozen=True)
 class ReasonRule:
@@ -146,116 +138,140 @@ def sentence_codes(sentence: str, decision: str) -> tuple[tuple[str, bool, int |
     Everything a rule looks at is in its sentence, but for a context (opioids …) which `tag` asks
     of the whole rationale, so the answer is cached: rationales repeat sentences (guideline
     quotes, stock phrases) across letters."""
-    kinds = _SentenceKinds(sentence)
+    scanned = _Scanned(sentence, decision)
+    rules = _rules()
     fired: dict[tuple[str, bool, int | None], None] = {}
-    for number, start in _candidates(sentence, decision):
-        rule = _rules()[number]
+    for start, number in scanned.candidates:
+        rule = rules[number]
         key = (rule.code, rule.fallback, number if rule.context else None)
         if key in fired:
             continue
         match = rule.pattern.match(sentence, start)
-        if match is not None and _fires(rule, kinds, match):
+        if match is not None and scanned.fires(rule, match):
             fired[key] = None
     return tuple(fired)
 
 
-class _SentenceKinds:
-    """What a sentence is (a guideline quote, about this case, the closing verdict), each scope
-    pattern tried once, and only when a rule asks."""
+class _Scanned:
+    """One lower-case sentence after one pass of its decision's automaton: where each rule may
+    match (a literal beginning at a word start, the rule's required words present) and where
+    each scope pattern may (negation, clause breaks, quotes, case cues). What a sentence is — a
+    guideline quote, about the case, the closing verdict — is answered once, when a rule asks."""
 
-    def __init__(self, sentence: str) -> None:
+    __slots__ = ("_breaks", "_kinds", "candidates", "located", "sentence")
+
+    def __init__(self, sentence: str, decision: str) -> None:
+        automaton, possible = _automaton(decision)
         self.sentence = sentence
-        self._answers: dict[str, bool] = {}
+        located: dict[str, list[tuple[int, int]]] = {}  # scope kind → (start, end) of its beginnings
+        anchors = []
+        for last, (length, required, numbers, kinds) in automaton.iter(sentence):
+            possible |= required
+            if numbers or kinds:
+                start = last - length + 1
+                if start and sentence[start].isalnum() and sentence[start - 1].isalnum():
+                    continue  # inside a word
+                for number in numbers:
+                    anchors.append((start, number))
+                for kind in kinds:
+                    located.setdefault(kind, []).append((start, last + 1))
+        self.located = located
+        self.candidates = sorted({pair for pair in anchors if possible >> pair[1] & 1})
+        self._kinds: dict[str, bool] = {}
+        self._breaks: list[int] | None = None
 
-    def is_(self, kind: str) -> bool:
-        if kind not in self._answers:
-            self._answers[kind] = bool(getattr(_scope(), kind).search(self.sentence))
-        return self._answers[kind]
-
-
-def _fires(rule: ReasonRule, kinds: _SentenceKinds, match: re.Match[str]) -> bool:
-    if not rule.fallback and kinds.is_("conclusion"):
-        return False
-    if rule.scope != "any":
-        about_case = kinds.is_("case")
-        if rule.scope == "case_only" and not about_case:
+    def fires(self, rule: ReasonRule, match: re.Match[str]) -> bool:
+        if not rule.fallback and self._is("conclusion"):
             return False
-        if not about_case and kinds.is_("quote"):
+        if rule.scope != "any":
+            about_case = self._is("case")
+            if rule.scope == "case_only" and not about_case:
+                return False
+            if not about_case and self._is("quote"):
+                return False
+        if rule.veto and rule.veto.search(self.sentence):
             return False
-    if rule.veto and rule.veto.search(kinds.sentence):
-        return False
-    if rule.negation == "any":
-        return True
-    return (rule.negation == "required") == _negated(kinds.sentence, match)
+        if rule.negation == "any":
+            return True
+        return (rule.negation == "required") == self._negated(match)
+
+    def _is(self, kind: str) -> bool:
+        if kind not in self._kinds:
+            if kind == "conclusion":
+                self._kinds[kind] = bool(_scope().conclusion.match(self.sentence))
+            else:
+                self._kinds[kind] = self._found(kind, 0, len(self.sentence))
+        return self._kinds[kind]
+
+    def _found(self, kind: str, start: int, end: int) -> bool:
+        """Whether scope pattern `kind` matches inside sentence[start:end]."""
+        regex = getattr(_scope(), kind)
+        return any(
+            start <= begin and stop <= end and regex.match(self.sentence, begin, end)
+            for begin, stop in self.located.get(kind, ())
+        )
+
+    def _negated(self, match: re.Match[str]) -> bool:
+        """A denial before the phrase in its clause, or right after it ("… was not documented")."""
+        if self._breaks is None:
+            regex = _scope().clause_break
+            located = self.located.get("clause_break", ())
+            self._breaks = sorted({begin for begin, _ in located if regex.match(self.sentence, begin)})
+        clause_start, clause_end = 0, len(self.sentence)
+        for brk in self._breaks:
+            if brk <= match.start():
+                clause_start = brk
+            else:
+                clause_end = brk
+                break
+        if self._found("negation_before", clause_start, match.start()):
+            return True
+        return bool(_scope().negation_after.search(self.sentence[match.end() : clause_end]))
 
 
-def _negated(sentence: str, match: re.Match[str]) -> bool:
-    """A denial before the phrase in its clause, or right after it ("… was not documented")."""
-    scope = _scope()
-    clause_start, clause_end = 0, len(sentence)
-    for brk in scope.clause_break.finditer(sentence, 0, len(sentence)):
-        if brk.start() <= match.start():
-            clause_start = brk.start()
-        else:
-            clause_end = brk.start()
-            break
-    if scope.negation_before.search(sentence, clause_start, match.start()):
-        return True
-    return bool(scope.negation_after.search(sentence[match.end() : clause_end]))
-
-
-def _candidates(lower: str, decision: str) -> list[tuple[int, int]]:
-    """(rule number, position) pairs where a rule's pattern may match, in text order: where one
-    of its literal beginnings starts a word; rules without usable beginnings are searched."""
-    automaton, unanchored = _anchors(decision)
-    required, unrequired = _requirements(decision)
-    possible = set(unrequired)
-    for _, numbers in required.iter(lower):
-        possible.update(numbers)
-    rules = _rules()
-    pairs = set()
-    for end, entries in automaton.iter(lower):
-        for number, length in entries:
-            start = end - length + 1
-            if number in possible and (start == 0 or not lower[start - 1].isalnum()):
-                pairs.add((start, number))
-    for number in unanchored:
-        pairs.update((match.start(), number) for match in rules[number].pattern.finditer(lower))
-    return [(number, start) for start, number in sorted(pairs)]
+_LOCATED_SCOPES = ("negation_before", "clause_break", "quote", "case")  # found by their beginnings
 
 
 @cache
-def _requirements(decision: str) -> tuple[ahocorasick.Automaton, frozenset[int]]:
-    """An automaton of the words each rule's every match contains (values: rule numbers), so a
-    rule whose words are absent from a sentence is not tried there; and the rules with none."""
-    automaton, without = _rule_automaton(decision, required_literals, lambda number, word: number)
-    return automaton, frozenset(without)
+def _automaton(decision: str) -> tuple[ahocorasick.Automaton, int]:
+    """One automaton for a decision's sentences. Each string's value: its length, the bits of the
+    rules whose every match contains it, the rules that may begin with it, the scope patterns
+    that may begin with it. And the bits of the rules that need no word (always possible)."""
+    strings: dict[str, tuple[int, list[int], list[str]]] = {}
 
+    def add(string: str, required: int = 0, number: int | None = None, kind: str | None = None) -> None:
+        mask, numbers, kinds = strings.get(string, (0, [], []))
+        numbers += [number] if number is not None else []
+        kinds += [kind] if kind is not None else []
+        strings[string] = (mask | required, numbers, kinds)
 
-@cache
-def _anchors(decision: str) -> tuple[ahocorasick.Automaton, tuple[int, ...]]:
-    """One automaton of the literal beginnings of the rules for this decision (values: rule
-    number and beginning length), and the rules that have none."""
-    return _rule_automaton(decision, literal_beginnings, lambda number, beginning: (number, len(beginning)))
-
-
-def _rule_automaton(decision, strings_of, entry_of) -> tuple[ahocorasick.Automaton, tuple[int, ...]]:
-    """An automaton of the strings `strings_of` reads from each rule's pattern for this decision,
-    each string's value the tuple of `entry_of(rule number, string)` of the rules that have it;
-    and the numbers of the rules for which it reads none."""
-    automaton = ahocorasick.Automaton()
-    without = []
+    always = 0
     for number, rule in enumerate(_rules()):
         if rule.decision != decision:
             continue
-        strings = strings_of(rule.pattern.pattern)
-        if not strings:
-            without.append(number)
-            continue
-        for string in strings:
-            automaton.add_word(string, (*automaton.get(string, ()), entry_of(number, string)))
+        for beginning in _beginnings(rule.pattern.pattern, f"reasons.csv rule {number + 1} ({rule.code})"):
+            add(beginning, number=number)
+        words = required_literals(rule.pattern.pattern)
+        if words is None:
+            always |= 1 << number
+        for word in words or ():
+            add(word, required=1 << number)
+    patterns = reason_scope()
+    for kind in _LOCATED_SCOPES:
+        for beginning in _beginnings(patterns[kind], f"reason-scope.csv {kind}"):
+            add(beginning, kind=kind)
+    automaton = ahocorasick.Automaton()
+    for string, (mask, numbers, kinds) in strings.items():
+        automaton.add_word(string, (len(string), mask, tuple(numbers), tuple(kinds)))
     automaton.make_automaton()
-    return automaton, tuple(without)
+    return automaton, always
+
+
+def _beginnings(pattern: str, where: str) -> frozenset[str]:
+    beginnings = literal_beginnings(pattern)
+    if not beginnings:
+        raise ValueError(f"{where}: every match must begin with literal text (a word), so it can be located")
+    return beginnings
 
 
 def literal_beginnings(pattern: str, length: int = ANCHOR_LENGTH) -> frozenset[str] | None:
@@ -357,25 +373,20 @@ def _continuations(op, value, length: int) -> set[tuple[str, bool]]:
 
 @dataclass(frozen=True)
 class _Scope:
-    negation_before: Anchored
+    """The scope patterns; all but the verdict are tried only where `_automaton` located one of
+    their beginnings."""
+
+    negation_before: re.Pattern[str]
     negation_after: re.Pattern[str]  # anchored at the phrase's end
-    clause_break: Anchored
-    quote: Anchored
-    case: Anchored
+    clause_break: re.Pattern[str]
+    quote: re.Pattern[str]
+    case: re.Pattern[str]
     conclusion: re.Pattern[str]  # anchored at the sentence's start
 
 
 @cache
 def _scope() -> _Scope:
-    patterns = reason_scope()
-    return _Scope(
-        negation_before=Anchored(patterns["negation_before"]),
-        negation_after=re.compile(patterns["negation_after"]),
-        clause_break=Anchored(patterns["clause_break"]),
-        quote=Anchored(patterns["quote"]),
-        case=Anchored(patterns["case"]),
-        conclusion=re.compile(patterns["conclusion"]),
-    )
+    return _Scope(**{kind: re.compile(pattern) for kind, pattern in reason_scope().items()})
 
 
 @cache

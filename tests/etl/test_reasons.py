@@ -178,7 +178,7 @@ def test_the_anchored_search_finds_every_match_a_full_search_finds():
         _, truth = generate_letter(rng, index)
         for item in truth["items"]:
             lower = " ".join((item["rationale"] or "").split()).lower()
-            found = set(reasons._candidates(lower, "upheld"))
+            found = {(number, start) for start, number in reasons._Scanned(lower, "upheld").candidates}
             for number, rule in enumerate(reasons._rules()):
                 if rule.decision != "upheld":
                     continue
@@ -205,3 +205,11 @@ def test_rule_rows_use_known_codes_on_their_side_and_known_settings():
 @pytest.mark.skipif(not REASONS_FILE.is_file(), reason="../shared/reference/reasons.md missing")
 def test_the_code_list_is_reasons_md():
     assert {side: set(codes) for side, codes in REASONS.items()} == reference_codes()
+
+
+def test_a_semicolon_ends_a_negations_reach_even_right_after_a_word():
+    """A scope literal that does not begin with a letter (";") needs no word start."""
+    finding = "functional improvement with therapy is documented."
+    assert tag(f"There is no MRI in the records; {finding}", "upheld") == []
+    reasons = tag(f"There is no MRI in the records, {finding}", "upheld")
+    assert [reason["code"] for reason in reasons] == ["no_functional_improvement"]
