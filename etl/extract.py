@@ -91,7 +91,10 @@ def read_file(path: str) -> bytes:
             _require_regular(status.st_mode)
             if status.st_size > MAX_BYTES:
                 raise ExtractError(_oversized(f"{status.st_size / 1e6:.0f} MB"))
-            data = handle.read(MAX_BYTES + 1)
+            # Asking for the stated size, not MAX_BYTES: a 50 MB buffer costs 60 µs a file.
+            data = handle.read(min(status.st_size, MAX_BYTES) + 1)
+            if len(data) > status.st_size:  # it grew, or its size said 0 (as /proc's do): read on to the cap
+                data += handle.read(MAX_BYTES + 1 - len(data))
     except OSError as err:
         raise ExtractError(f"unreadable: {err.strerror or err}") from None
     if len(data) > MAX_BYTES:

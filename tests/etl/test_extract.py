@@ -151,6 +151,15 @@ def test_a_file_larger_than_it_says_is_cut_off_as_oversized(tmp_path, monkeypatc
     assert refusal(big) == "oversized: more than 50 MB read, though its size said 0 MB (limit 50 MB)"
 
 
+def test_a_file_whose_size_says_less_than_it_holds_is_read_whole(tmp_path, monkeypatch):
+    """As /proc's files do (size 0): the first read asks for the stated size, then it reads on."""
+    letter = tmp_path / "letter.txt"
+    letter.write_bytes(b"a letter that grew" * 100)
+    fstat = os.fstat
+    monkeypatch.setattr(extract.os, "fstat", lambda fd: os.stat_result((*fstat(fd)[:6], 0, *fstat(fd)[7:])))
+    assert read_file(str(letter)) == b"a letter that grew" * 100
+
+
 def zip_of(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
