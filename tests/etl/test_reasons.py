@@ -123,6 +123,22 @@ def test_sentences_split_at_ends_not_at_abbreviations_or_inside_quotes():
     ]
 
 
+def test_question_and_exclamation_marks_end_sentences_too():
+    text = "Was it tried? No! It was not. Then more."
+    assert [text[start:end] for start, end in reasons._sentence_bounds(text)] == [
+        "Was it tried?",
+        "No!",
+        "It was not.",
+        "Then more.",
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(" \n\t\xa0\u2028\x1fab.!?A1\x00"), max_size=60))
+def test_the_collapsed_text_is_the_split_and_joined_one(text):
+    assert reasons._collapsed(text) == " ".join(text.split())
+
+
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=600), decision=st.sampled_from(
     ["upheld", "overturned", None]))  # fmt: skip
