@@ -25,6 +25,7 @@ sentence.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from re import _constants as sre  # the parsed form of a regex, to read its literal beginnings
@@ -153,7 +154,10 @@ def sentence_codes(sentence: str, decision: str) -> tuple[tuple[str, bool, int |
     scanned = _Scanned(sentence, decision)
     rules = _rules()
     fired: dict[tuple[str, bool, int | None], None] = {}
-    for start, number in scanned.candidates:
+    possible = scanned.possible
+    for start, number in sorted(scanned.anchors):
+        if not possible >> number & 1:
+            continue  # a word every match of the rule contains is absent
         rule = rules[number]
         key = (rule.code, rule.fallback, number if rule.context else None)
         if key in fired:
@@ -170,7 +174,7 @@ class _Scanned:
     each scope pattern may (negation, clause breaks, quotes, case cues). What a sentence is — a
     guideline quote, about the case, the closing verdict — is answered once, when a rule asks."""
 
-    __slots__ = ("_breaks", "_kinds", "candidates", "located", "sentence")
+    __slots__ = ("_breaks", "_kinds", "anchors", "located", "possible", "sentence")
 
     def __init__(self, sentence: str, decision: str) -> None:
         automaton, possible = _automaton(decision)
@@ -188,7 +192,8 @@ class _Scanned:
                 for kind in kinds:
                     located.setdefault(kind, []).append((start, last + 1))
         self.located = located
-        self.candidates = sorted({pair for pair in anchors if possible >> pair[1] & 1})
+        self.anchors = anchors  # (start, rule number), each once: a rule's beginnings are prefix-free
+        self.possible = possible  # bits of the rules whose words are all there
         self._kinds: dict[str, bool] = {}
         self._breaks: list[int] | None = None
 
@@ -266,7 +271,7 @@ def _automaton(decision: str) -> tuple[ahocorasick.Automaton, int]:
         words = required_literals(rule.pattern.pattern)
         if words is None:
             always |= 1 << number
-        for word in words or ():
+        for word in _without_containing(words or ()):
             add(word, required=1 << number)
     patterns = reason_scope()
     for kind in _LOCATED_SCOPES:
@@ -279,11 +284,19 @@ def _automaton(decision: str) -> tuple[ahocorasick.Automaton, int]:
     return automaton, always
 
 
-def _beginnings(pattern: str, where: str) -> frozenset[str]:
+def _beginnings(pattern: str, where: str) -> list[str]:
+    """The pattern's literal beginnings without those another one begins: where a longer one is
+    found the shorter is too, at the same place (so each place is found once)."""
     beginnings = literal_beginnings(pattern)
     if not beginnings:
         raise ValueError(f"{where}: every match must begin with literal text (a word), so it can be located")
-    return beginnings
+    return [b for b in beginnings if not any(b != other and b.startswith(other) for other in beginnings)]
+
+
+def _without_containing(words: Iterable[str]) -> list[str]:
+    """Required words without those containing another: a text holding the longer holds the shorter."""
+    words = set(words)
+    return [word for word in words if not any(word != other and other in word for other in words)]
 
 
 def literal_beginnings(pattern: str, length: int = ANCHOR_LENGTH) -> frozenset[str] | None:
