@@ -177,6 +177,7 @@ SELECT
     k.case_number, p.position,
     CASE WHEN k.doc_id IS NULL THEN 'listing only' WHEN k.dwc_items IS NULL THEN 'letter only'
          ELSE 'both' END AS found_in,
+    d.case_number IS NOT NULL AS in_listing, i.doc_id IS NOT NULL AS in_letter,
     coalesce(k.dwc_items, 0) AS dwc_items, coalesce(k.parsed_items, 0) AS parsed_items,
     CASE WHEN k.doc_id IS NOT NULL AND k.dwc_items IS NOT NULL THEN k.dwc_items = k.parsed_items END
         AS count_agrees,
