@@ -126,6 +126,6 @@ def letter_link(case_number: str) -> str:
 
 
 def with_letter_links(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(
-        pl.Series("letter", [letter_link(case) for case in frame["case_number"]], dtype=pl.String)
-    )
+    """The frame with each row's letter link beside its case number, where a wide table shows it."""
+    links = pl.Series("letter", [letter_link(case) for case in frame["case_number"]], dtype=pl.String)
+    return frame.insert_column(1, links)

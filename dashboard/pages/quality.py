@@ -78,8 +78,8 @@ else:
         shown = ui.unfiltered(reconciliation.disagreements)
         cut = f" (the first {shown.height:,} shown)" if shown.height < disagreeing["positions"] else ""
         st.markdown(
-            f"**Where they differ**: {disagreeing['positions']:,} treatments of "
-            f"{disagreeing['letters']:,} letters{cut}"
+            f"**Where they differ**: {disagreeing['positions']:,} treatment(s) of "
+            f"{disagreeing['letters']:,} letter(s){cut}"
         )
         ui.table(shown, "dwc-disagreements", links)
     else:
