@@ -2,8 +2,9 @@
 
 Flow: lock → copy the live database aside → (re-derive every letter if the parser changed) →
 walk the sources and compare with the `files` manifest → read, extract and parse new and changed
-files in worker processes → load in windows → mark missing files →
-record the run → checkpoint and swap the copy in (see `etl/publish.py`).
+files in worker processes → load in windows → mark missing files → load the DWC's listings
+(`dwc-listing.csv`, set apart by the walk) that are new or changed → record the run → checkpoint and
+swap the copy in (see `etl/publish.py`).
 """
 
 from __future__ import annotations
