@@ -54,6 +54,8 @@ class Database:
         self.has_search_terms = "item_terms" in present
         # Written since reason codes were mined from the rationales; older files lack it.
         self.has_reasons = "item_reasons" in present
+        # Written since refreshes load the DWC's listing (with the `dwc_reconciliation` view).
+        self.has_dwc_index = "dwc_index" in present
         self.letter_count = (
             0 if self.missing_tables else self._root.execute("SELECT count(*) FROM letters").fetchone()[0]
         )

@@ -6,6 +6,7 @@ dashboard/queries.py (`where`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
@@ -27,8 +28,10 @@ URL_KEYS = {
     "genders": "gender",
     "layouts": "layout",
     "reasons": "reason",
+    "cases": "case",
     "include_synthetic": "synthetic",
 }
+_CASE_SEPARATORS = re.compile(r"[\s,;]+")
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class Filters:
     genders: tuple[str, ...] = ()
     layouts: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()  # reason codes of the item (any of)
+    cases: tuple[str, ...] = ()  # case numbers of the letter (any of); any text, matched exactly
     include_synthetic: bool = True
 
     @property
@@ -132,6 +136,12 @@ class FilterOptions:
             "layouts": self.layouts,
             "reasons": self.reasons,
         }
+
+
+def case_numbers(text: str) -> tuple[str, ...]:
+    """The case numbers typed in one field (separated by spaces, commas or semicolons), upper-cased
+    as the letters write them ("cm16-0231706" finds CM16-0231706), each once."""
+    return tuple(dict.fromkeys(part.upper() for part in _CASE_SEPARATORS.split(text) if part))
 
 
 def _date(text: str) -> date | None:

@@ -96,6 +96,11 @@ def where(filters: Filters, con: duckdb.DuckDBPyConnection | None = None) -> tup
     list_has("specialty_set", SPECIALTY_MEMBERS, "specialty", filters.specialties)
     list_has("state_set", STATE_MEMBERS, "state", filters.states)
     list_has("reason_set", REASON_MEMBERS, "reason", filters.reasons)
+    if filters.cases:  # whole letters: every item of a letter with one of the case numbers
+        conditions.append(
+            f"letter_row IN (SELECT letter_row FROM {ITEMS_TABLE} WHERE case_number IN "
+            f"({placeholders(filters.cases)}))"
+        )
     if filters.sources:
         cited = [source for source in filters.sources if source != NO_CITATION]
         either, values = [], []

@@ -8,7 +8,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard import reasons
-from dashboard.filters import DECISIONS, URL_KEYS, FilterOptions, Filters
+from dashboard.filters import DECISIONS, URL_KEYS, FilterOptions, Filters, case_numbers
 
 SEEDED = "filters_seeded_from_url"
 CURRENT = "filters"
@@ -36,6 +36,7 @@ def _seed(filters: Filters) -> None:
     for name in URL_KEYS:
         value = getattr(filters, name)
         st.session_state[_key(name)] = list(value) if isinstance(value, tuple) else value
+    st.session_state[_key("cases")] = " ".join(filters.cases)  # one text field
 
 
 def _reset(options: FilterOptions) -> None:
@@ -79,6 +80,14 @@ def show(options: FilterOptions) -> Filters:
             format_func=SHOWN_AS.get(name, str),
             help=HELP.get(name),
         )
+    cases = _key("cases")
+    st.session_state[cases] = str(st.session_state.get(cases) or "")
+    st.sidebar.text_input(
+        "Case number",
+        key=cases,
+        placeholder="e.g. CM16-0231706",
+        help="Only the letters with these case numbers (several: separated by spaces or commas).",
+    )
     # Assigned on every run like the lists above: st.switch_page (the Why page's way to the letters)
     # reruns without the browser's widget values, and only state the script assigned survives it.
     synthetic = _key("include_synthetic")
@@ -91,6 +100,7 @@ def show(options: FilterOptions) -> Filters:
     st.sidebar.button("Reset filters", on_click=_reset, args=(options,))
 
     values = {name: st.session_state[_key(name)] for name in URL_KEYS}
+    values["cases"] = case_numbers(values["cases"])
     filters = Filters(**{name: tuple(v) if isinstance(v, list) else v for name, v in values.items()})
     st.query_params.from_dict(filters.to_query_params(options.default_synthetic))
     st.session_state[CURRENT] = filters

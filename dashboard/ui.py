@@ -70,9 +70,11 @@ def column_config(frame: pl.DataFrame) -> dict[str, Any]:
     return config
 
 
-def table(frame: pl.DataFrame, name: str) -> None:
-    """A table and its CSV download."""
-    st.dataframe(frame, column_config=column_config(frame), hide_index=True, width="stretch")
+def table(frame: pl.DataFrame, name: str, config: dict[str, Any] | None = None) -> None:
+    """A table and its CSV download; `config` adds column settings (e.g. a link column)."""
+    st.dataframe(
+        frame, column_config={**column_config(frame), **(config or {})}, hide_index=True, width="stretch"
+    )
     st.download_button(
         "Download CSV",
         frame.write_csv(),

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 import pypdfium2 as pdfium
 
+from etl.dwc_listing import LISTING, LISTING_COLUMNS
 from etl.dwc_search import (
     SEARCH_PATH,
     ResultPage,
@@ -37,19 +38,6 @@ from etl.progress import Progress
 USER_AGENT = "IMR-Atlas/0.1 (IMR decision research tool; research use)"
 DEFAULT_BASE_URL = "https://www.dir.ca.gov"
 DEFAULT_DELAY, DEFAULT_RETRY_WAIT = 1.0, 2.0  # seconds between requests; first backoff, doubled each retry
-LISTING = "dwc-listing.csv"
-LISTING_COLUMNS = (
-    "case_number",
-    "treatment_no",
-    "decision_date",
-    "injury_date",
-    "received_date",
-    "specialty",
-    "category",
-    "subcategory",
-    "decision",
-    "pdf_url",
-)
 WINDOW = timedelta(days=7)
 FIRST_RUN_DAYS = 30
 PAGE_REACH_ROWS = 2500  # a window matching more rows than this is split, so paging never has to go deep

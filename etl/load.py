@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from etl import rules
 from etl.rows import COPY_COLUMN, DOC_KEY_SQL, LETTER_TABLES, LoadedLetter, letter_frames
 
 SCHEMA_VERSION = "2"
@@ -69,6 +70,20 @@ CREATE TABLE IF NOT EXISTS etl_runs (
     files_missing BIGINT, letters_loaded BIGINT, items_loaded BIGINT, seconds DOUBLE
 );
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR NOT NULL, value VARCHAR);
+-- The DWC's own listing (etl/dwc_listing.py), one row per listed treatment, keyed by
+-- (case_number, treatment_no); `listing` is the file it was last read from.
+CREATE TABLE IF NOT EXISTS dwc_index (
+    case_number VARCHAR NOT NULL, treatment_no INTEGER NOT NULL, decision_date DATE NOT NULL,
+    injury_date DATE, received_date DATE, specialty VARCHAR, category VARCHAR, subcategory VARCHAR,
+    decision VARCHAR, pdf_url VARCHAR, listing VARCHAR NOT NULL, loaded_run INTEGER
+);
+-- The listing files read, so that an unchanged one is not read again.
+CREATE TABLE IF NOT EXISTS dwc_listings (
+    path VARCHAR NOT NULL, size BIGINT, mtime_ns BIGINT, status VARCHAR NOT NULL, listed_rows BIGINT,
+    read_run INTEGER
+);
+ALTER TABLE etl_runs ADD COLUMN IF NOT EXISTS dwc_rows_new BIGINT;
+ALTER TABLE etl_runs ADD COLUMN IF NOT EXISTS dwc_rows_changed BIGINT;
 """
 
 DECISIONS_VIEW = """
@@ -119,9 +134,74 @@ LEFT JOIN files_per_letter f ON f.doc_id = i.doc_id
 """
 
 
+def _normalised(column: str) -> str:
+    """Text compared by the reconciliation: case and runs of white space ignored, empty as null."""
+    return rf"nullif(lower(trim(regexp_replace({column}, '\s+', ' ', 'g'))), '')"
+
+
+def reconciliation_view(decision_words: dict[str, str]) -> str:
+    """`dwc_reconciliation`: one row per case number and treatment position, the DWC's listing
+    (`dwc_index`, treatment_no) beside the parsed items of the same case's letter (item_no), and a
+    row for each case found on one side only. The DWC's decision words are read through
+    `decision_words` (etl/rules/dwc-decisions.csv); a word it lacks, or an undecided item, disagrees.
+    Of several real letters with one case number, the latest decided is compared; generated
+    letters never are."""
+    words = ", ".join(
+        "('{}', '{}')".format(word.replace("'", "''"), decision.replace("'", "''"))
+        for word, decision in sorted(decision_words.items())
+    )
+    both = "d.case_number IS NOT NULL AND i.doc_id IS NOT NULL"
+    return f"""
+CREATE OR REPLACE VIEW dwc_reconciliation AS
+WITH words(word, decision) AS (VALUES {words}),
+listed AS (
+    SELECT d.*, w.decision AS dwc_reading
+    FROM dwc_index d LEFT JOIN words w ON w.word = {_normalised("d.decision")}
+), listed_cases AS (
+    SELECT case_number, count(*) AS dwc_items FROM dwc_index GROUP BY case_number
+), letter AS (
+    SELECT case_number, doc_id, decision_date, item_count,
+           count(*) OVER (PARTITION BY case_number) AS letters_with_case
+    FROM letters WHERE NOT synthetic AND case_number IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY case_number ORDER BY decision_date DESC NULLS LAST, doc_id) = 1
+), cases AS (
+    SELECT case_number, c.dwc_items, l.doc_id, l.item_count AS parsed_items, l.letters_with_case,
+           l.decision_date AS letter_decision_date
+    FROM listed_cases c FULL JOIN letter l USING (case_number)
+), positions AS (
+    SELECT case_number, treatment_no AS position FROM dwc_index
+    UNION
+    SELECT l.case_number, i.item_no FROM letter l JOIN items i USING (doc_id)
+)
+SELECT
+    k.case_number, p.position,
+    CASE WHEN k.doc_id IS NULL THEN 'listing only' WHEN k.dwc_items IS NULL THEN 'letter only'
+         ELSE 'both' END AS found_in,
+    d.case_number IS NOT NULL AS in_listing, i.doc_id IS NOT NULL AS in_letter,
+    coalesce(k.dwc_items, 0) AS dwc_items, coalesce(k.parsed_items, 0) AS parsed_items,
+    CASE WHEN k.doc_id IS NOT NULL AND k.dwc_items IS NOT NULL THEN k.dwc_items = k.parsed_items END
+        AS count_agrees,
+    d.decision AS dwc_decision_text, d.dwc_reading AS dwc_decision, i.decision AS parsed_decision,
+    CASE WHEN {both} THEN coalesce(d.dwc_reading = i.decision, false) END AS decision_agrees,
+    d.category AS dwc_category, i.category AS parsed_category,
+    CASE WHEN {both} THEN {_normalised("d.category")} IS NOT DISTINCT FROM {_normalised("i.category")}
+        END AS category_agrees,
+    d.subcategory AS dwc_subcategory, i.subcategory AS parsed_subcategory,
+    CASE WHEN {both} THEN {_normalised("d.subcategory")} IS NOT DISTINCT FROM {_normalised("i.subcategory")}
+        END AS subcategory_agrees,
+    i.treatment, d.specialty AS dwc_specialty, d.decision_date AS dwc_decision_date,
+    k.letter_decision_date, k.doc_id, k.letters_with_case, d.listing
+FROM cases k
+LEFT JOIN positions p USING (case_number)
+LEFT JOIN listed d ON d.case_number = k.case_number AND d.treatment_no = p.position
+LEFT JOIN items i ON i.doc_id = k.doc_id AND i.item_no = p.position
+"""
+
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(TABLES)
     con.execute(DECISIONS_VIEW)
+    con.execute(reconciliation_view(rules.dwc_decisions()))
     con.execute("DELETE FROM meta WHERE key = 'schema_version'")
     con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
 
@@ -174,6 +254,40 @@ def load_parts(con: duckdb.DuckDBPyConnection, parts: Path) -> tuple[int, int]:
     con.execute("DROP TABLE _chosen")
     shutil.rmtree(parts, ignore_errors=True)
     return inserted["letters"], inserted["items"]
+
+
+_DWC_COLUMNS = (
+    "case_number", "treatment_no", "decision_date", "injury_date", "received_date", "specialty", "category",
+    "subcategory", "decision", "pdf_url",
+)  # fmt: skip
+
+
+def upsert_dwc_rows(
+    con: duckdb.DuckDBPyConnection, parquet: Path, listing: str, run_id: int
+) -> tuple[int, int]:
+    """Merge a listing's rows (staged by etl.dwc_listing.read_listing) into `dwc_index` by its key
+    (case_number, treatment_no): a new key is inserted, a row that differs replaces the stored one,
+    an unchanged row is left as it is. Of a key listed twice in the file, the later row counts.
+    Returns (rows new, rows changed)."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _listed AS SELECT * EXCLUDE (row) FROM read_parquet(?) "
+        "QUALIFY row_number() OVER (PARTITION BY case_number, treatment_no ORDER BY row DESC) = 1",
+        [str(parquet)],
+    )
+    differs = " OR ".join(f"d.{column} IS DISTINCT FROM l.{column}" for column in _DWC_COLUMNS[2:])
+    changed = _count(
+        con,
+        "DELETE FROM dwc_index d USING _listed l WHERE d.case_number = l.case_number "
+        f"AND d.treatment_no = l.treatment_no AND ({differs})",
+    )
+    inserted = _count(
+        con,
+        f"INSERT INTO dwc_index BY NAME SELECT l.*, ? AS listing, {int(run_id)} AS loaded_run FROM _listed l "
+        "ANTI JOIN dwc_index d USING (case_number, treatment_no)",
+        [listing],
+    )
+    con.execute("DROP TABLE _listed")
+    return inserted - changed, changed
 
 
 def _count(con: duckdb.DuckDBPyConnection, query: str, params: list[object] | None = None) -> int:

@@ -2,8 +2,9 @@
 
 Flow: lock → copy the live database aside → (re-derive every letter if the parser changed) →
 walk the sources and compare with the `files` manifest → read, extract and parse new and changed
-files in worker processes → load in windows → mark missing files →
-record the run → checkpoint and swap the copy in (see `etl/publish.py`).
+files in worker processes → load in windows → mark missing files → load the DWC's listings
+(`dwc-listing.csv`, set apart by the walk) that are new or changed → record the run → checkpoint and
+swap the copy in (see `etl/publish.py`).
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ import duckdb
 import polars as pl
 
 from etl import publish
-from etl.load import LETTER_TABLES, SCHEMA_VERSION, create_schema, delete_orphans, load_parts
+from etl.dwc_listing import ListingRejected, is_listing, read_listing
+from etl.load import LETTER_TABLES, SCHEMA_VERSION, create_schema, delete_orphans, load_parts, upsert_dwc_rows
 from etl.parse import PARSER_VERSION
 from etl.progress import Progress
-from etl.sources import SourceFile, stored_path, walk
+from etl.sources import SourceFile, filesystem_path, stored_path, walk
 from etl.staging import FAULT_ENV, Chunk, ManifestRow, reader_died, stage_files, stage_texts
 
 CHUNK_FILES = 500
@@ -67,6 +69,9 @@ class Counts:
     items: int = 0
     rederived: int = 0
     rejected_paths: list[tuple[str, str]] = field(default_factory=list)
+    dwc_listings_read: int = 0
+    dwc_rows_new: int = 0
+    dwc_rows_changed: int = 0
 
 
 def refresh(
@@ -101,6 +106,12 @@ def refresh(
         f"{counts.unchanged} unchanged, {counts.rejected} rejected, {counts.missing} missing; "
         f"{counts.letters} letters and {counts.items} items loaded"
         + (f", {counts.rederived} letters re-derived" if counts.rederived else "")
+        + (
+            f"; DWC listings: {counts.dwc_listings_read} read, {counts.dwc_rows_new} rows new, "
+            f"{counts.dwc_rows_changed} changed"
+            if counts.dwc_listings_read
+            else ""
+        )
         + f"; {seconds:.1f} s",
         file=out,
     )
@@ -122,12 +133,14 @@ def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextI
         stored_version = _meta(con, "parser_version")
         if stored_version is not None and stored_version != PARSER_VERSION:
             counts.rederived = _rederive(con, pool, run_id, parts, err)
-        work = _compare(con, _listing(roots), roots, full, counts)
+        letter_files, dwc_listings = _listing(roots)
+        work = _compare(con, letter_files, roots, full, counts)
         if full:
-            for table in (*LETTER_TABLES, "files", "rejects"):
+            for table in (*LETTER_TABLES, "files", "rejects", "dwc_index", "dwc_listings"):
                 con.execute(f"DELETE FROM {table}")
         _fault_point("after-walk")
         _load(con, pool, work, run_id, counts, parts, err)
+    _load_dwc_listings(con, dwc_listings, run_id, counts, parts)
     orphans = _scalar(
         con, "DELETE FROM letters WHERE doc_id NOT IN (SELECT doc_id FROM files WHERE doc_id IS NOT NULL)"
     )
@@ -164,17 +177,21 @@ def _has_current_schema(database: Path) -> bool:
         return False
 
 
-def _listing(roots: list[Path]) -> pl.DataFrame:
-    """Path, root, size and mtime of every source file (and why the walk could not list a
-    folder), as columns (compact for millions)."""
+def _listing(roots: list[Path]) -> tuple[pl.DataFrame, list[SourceFile]]:
+    """Path, root, size and mtime of every letter file (and why the walk could not list a
+    folder), as columns (compact for millions); and the DWC listings found beside them."""
     columns: dict[str, list] = {name: [] for name in _LISTING_SCHEMA}
+    dwc_listings: list[SourceFile] = []
     for entry in walk(roots):
+        if is_listing(entry.path) and not entry.walk_error:
+            dwc_listings.append(entry)
+            continue
         columns["path"].append(entry.path)
         columns["root"].append(entry.root)
         columns["size"].append(entry.size)
         columns["mtime_ns"].append(entry.mtime_ns)
         columns["walk_error"].append(entry.walk_error)
-    return pl.DataFrame(columns, schema=_LISTING_SCHEMA)
+    return pl.DataFrame(columns, schema=_LISTING_SCHEMA), dwc_listings
 
 
 _LISTING_SCHEMA = {
@@ -390,6 +407,44 @@ _MANIFEST_SCHEMA = {
 }
 
 
+def _load_dwc_listings(
+    con: duckdb.DuckDBPyConnection, listings: list[SourceFile], run_id: int, counts: Counts, parts: Path
+) -> None:
+    """Read each DWC listing that is new or changed (size, mtime) since it was last read into
+    `dwc_index`; an unchanged one is not opened. A listing that cannot be read whole is rejected like
+    a bad letter file (and read again once it changes); the rows of its last good reading stay."""
+    for number, listing in enumerate(listings):
+        known = con.execute(
+            "SELECT size, mtime_ns FROM dwc_listings WHERE path = ?", [listing.path]
+        ).fetchone()
+        if known == (listing.size, listing.mtime_ns):
+            continue
+        counts.dwc_listings_read += 1
+        for table in ("dwc_listings", "rejects"):
+            con.execute(f"DELETE FROM {table} WHERE path = ?", [listing.path])
+        parts.mkdir(parents=True, exist_ok=True)
+        staged = parts / f"dwc-listing-{number:06d}.parquet"
+        try:
+            rows = read_listing(filesystem_path(listing.path), staged)
+        except ListingRejected as rejected:
+            con.execute(
+                "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, now())",
+                [listing.path, str(rejected), listing.size, listing.mtime_ns, run_id],
+            )
+            counts.rejected_paths.append((listing.path, str(rejected)))
+            status, rows = "rejected", None
+        else:
+            new, changed = upsert_dwc_rows(con, staged, listing.path, run_id)
+            staged.unlink()
+            counts.dwc_rows_new += new
+            counts.dwc_rows_changed += changed
+            status = "ok"
+        con.execute(
+            "INSERT INTO dwc_listings VALUES (?, ?, ?, ?, ?, ?)",
+            [listing.path, listing.size, listing.mtime_ns, status, rows, run_id],
+        )
+
+
 def _rederive(con: duckdb.DuckDBPyConnection, pool: _Workers, run_id: int, parts: Path, err: TextIO) -> int:
     """Parse every stored letter text again with this parser; sources are not read."""
     for table in LETTER_TABLES:
@@ -446,7 +501,10 @@ def _record_run(
     seconds: float,
 ) -> None:
     con.execute(
-        "INSERT INTO etl_runs VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO etl_runs (run_id, started_at, finished_at, status, parser_version, sources, "
+        "full_rebuild, files_seen, files_new, files_changed, files_unchanged, files_rejected, files_missing, "
+        "letters_loaded, items_loaded, seconds, dwc_rows_new, dwc_rows_changed) "
+        "VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             run_id,
             started,
@@ -463,6 +521,8 @@ def _record_run(
             counts.letters,
             counts.items,
             round(seconds, 3),
+            counts.dwc_rows_new,
+            counts.dwc_rows_changed,
         ],
     )
     con.execute("DELETE FROM meta WHERE key = 'parser_version'")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from etl.dwc_listing import LISTING
 from etl.extract import LETTER_SUFFIXES, Document, ExtractError, documents_from_bytes, read_file
 from etl.parse import NotALetter, parse_text
 from etl.records import Letter
@@ -83,7 +84,8 @@ def _unescape(match: re.Match[str]) -> str:
 
 
 def walk(roots: list[Path]) -> Iterator[SourceFile]:
-    """Every letter file under the roots (a root may itself be a file), in a stable order."""
+    """Every letter file and DWC listing (`dwc-listing.csv`, which the refresh sets apart) under the
+    roots (a root may itself be a file), in a stable order."""
     for root in roots:
         stored_root = stored_path(str(root))
         if root.is_dir():
@@ -110,7 +112,7 @@ def _walk_folder(folder: str, root: str) -> Iterator[SourceFile]:
             continue
         if entry.is_dir(follow_symlinks=False):
             subfolders.append(entry.path)
-        elif entry.name.lower().endswith(LETTER_SUFFIXES):
+        elif entry.name.lower().endswith(LETTER_SUFFIXES) or entry.name == LISTING:
             stat = _stat(entry)
             if stat is not None:
                 yield SourceFile(stored_path(entry.path), root, stat.st_size, stat.st_mtime_ns)

@@ -1,11 +1,12 @@
-"""Data quality: how much the parser could read, the files it could not load, the refreshes."""
+"""Data quality: how much the parser could read, the files it could not load, how the parsed letters
+agree with the DWC's own listing of them, the refreshes."""
 
 from __future__ import annotations
 
 import polars as pl
 import streamlit as st
 
-from dashboard import queries, settings, sharing, ui
+from dashboard import queries, reconciliation, settings, sharing, ui
 
 st.title("Data quality")
 ui.headline_with_banner()
@@ -44,6 +45,49 @@ else:
     ui.table(reasons, "rejects-by-reason")
     with st.expander("The rejected files"):
         ui.table(ui.unfiltered(queries.rejects), "rejects")
+
+st.subheader("The DWC's listing against the parsed letters")
+if not ui.database().has_dwc_index or not ui.unfiltered(reconciliation.listed_rows):
+    st.caption(
+        "No DWC listing loaded: `python -m etl download --out letters/` fetches the letters with the DWC's "
+        "own listing of their treatments (`dwc-listing.csv`), `python -m etl refresh --source letters/` "
+        "loads both, and this section then shows how often the two readings agree."
+    )
+else:
+    counted = ui.unfiltered(reconciliation.sides).row(0, named=True)
+    st.caption(
+        f"The DWC lists {counted['listed_cases']:,} cases: {counted['both_sides']:,} with a parsed letter, "
+        f"{counted['listing_only']:,} without one; {counted['letter_only']:,} real letters are not in its "
+        "listing. Per case, the DWC's treatments are set against the letter's items in order (treatment "
+        "1 with item 1 …); words compared ignoring case and spacing, the DWC's decision words read "
+        "through `etl/rules/dwc-decisions.csv` (view `dwc_reconciliation`, docs/database.md)."
+    )
+    rates = ui.unfiltered(reconciliation.agreement)
+    for row_start in range(0, rates.height, 3):
+        for column, rate in zip(st.columns(3), rates.slice(row_start, 3).iter_rows(named=True), strict=False):
+            column.metric(
+                rate["measure"],
+                ui.percent(rate["share"]),
+                f"{rate['agree']:,} of {rate['n']:,}",
+                delta_color="off",
+                delta_arrow="off",
+            )
+    links = {"letter": st.column_config.LinkColumn("letter", display_text="open", help="On the Letters page")}
+    disagreeing = ui.unfiltered(reconciliation.disagreement_counts).row(0, named=True)
+    if disagreeing["positions"]:
+        shown = ui.unfiltered(reconciliation.disagreements)
+        cut = f" (the first {shown.height:,} shown)" if shown.height < disagreeing["positions"] else ""
+        st.markdown(
+            f"**Where they differ**: {disagreeing['positions']:,} treatment(s) of "
+            f"{disagreeing['letters']:,} letter(s){cut}"
+        )
+        ui.table(shown, "dwc-disagreements", links)
+    else:
+        st.success("Every treatment of every letter on both sides agrees.")
+    with st.expander(f"Cases the DWC lists without a parsed letter ({counted['listing_only']:,})"):
+        ui.table(ui.unfiltered(reconciliation.listing_only), "dwc-listing-only")
+    with st.expander(f"Real letters not in the DWC's listing ({counted['letter_only']:,})"):
+        ui.table(ui.unfiltered(reconciliation.letter_only), "dwc-letter-only", links)
 
 st.subheader("Refresh runs")
 runs = ui.unfiltered(queries.refresh_runs)

@@ -159,10 +159,17 @@ def search_stopwords() -> frozenset[str]:
     return frozenset(row["word"].lower() for row in _rows("search-stopwords.csv"))
 
 
+# Rule files that shape no parsed record (how the reconciliation reads the DWC's own words): editing
+# them changes a view, not the letters, so it must not re-derive every letter.
+NOT_PARSER_RULES = frozenset({"dwc-decisions.csv"})
+
+
 def fingerprint() -> str:
-    """A short hash of every rule file, so records know which rules made them."""
+    """A short hash of every rule file the parser reads, so records know which rules made them."""
     digest = hashlib.sha256()
     for path in sorted(RULES_DIR.glob("*.csv")):
+        if path.name in NOT_PARSER_RULES:
+            continue
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:10]
 
@@ -182,3 +189,11 @@ def reason_scope() -> dict[str, str]:
     for row in _rows("reason-scope.csv"):
         kinds.setdefault(row["kind"], []).append(f"(?:{row['pattern']})")
     return {kind: "|".join(patterns) for kind, patterns in kinds.items()}
+
+
+@cache
+def dwc_decisions() -> dict[str, str]:
+    """The DWC listing's decision words (lower case, spaces collapsed) → the parser's decision
+    (dwc-decisions.csv), for the reconciliation of the DWC's listing with the parsed items."""
+    rows = _rows("dwc-decisions.csv")
+    return {" ".join(row["dwc_decision"].lower().split()): row["decision"] for row in rows}

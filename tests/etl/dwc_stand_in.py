@@ -1,11 +1,14 @@
 """A local stand-in for the DWC's IMR decision search, written from the facts the downloader is built on:
 treatment result pages of 25 rows, further treatments of a case in colspan="5" rows, the total in the
-<strong> after the table, a Nextpage form while more pages follow, site-relative PDF links."""
+<strong> after the table, a Nextpage form while more pages follow, site-relative PDF links. Its PDFs
+are a one-line page, or for `letter_cases` a generated letter the parser reads, so that a download
+can be refreshed and reconciled with the listing."""
 
 from __future__ import annotations
 
 import html
 import math
+import random
 import threading
 import time
 from collections import Counter
@@ -17,6 +20,8 @@ from urllib.parse import parse_qs
 from fpdf import FPDF
 
 from etl.dwc_search import ROWS_PER_PAGE, SEARCH_PATH
+from etl.synth.letter import build
+from etl.synth.pdf import render_pdf
 
 
 @dataclass
@@ -25,6 +30,7 @@ class Case:
     decided: date
     treatments: list[tuple[str, str, str]]  # category, subcategory, decision
     specialty: str = "Orthopedic Surgery"
+    letter_pdf: bytes | None = None  # what its PDF link serves, when not the one-line page
 
 
 @dataclass
@@ -38,6 +44,9 @@ class StandIn:
     url: str = ""
 
     def pdf_bytes(self, number: str) -> bytes:
+        case = next((c for c in self.cases if c.number == number), None)
+        if case is not None and case.letter_pdf is not None:
+            return case.letter_pdf
         document = FPDF()
         document.add_page()
         document.set_font("Helvetica", size=12)
@@ -92,6 +101,32 @@ def make_cases(count: int, first_day: date, per_day: int = 3) -> list[Case]:
                 treatments,
             )
         )
+    return cases
+
+
+def letter_cases(count: int, first_day: date, per_day: int = 3) -> list[Case]:
+    """`count` cases whose PDFs are generated letters (etl/synth) and whose treatment rows are those
+    letters' items as the DWC would list them. Generated letters without a case number are passed
+    over: the DWC lists none such."""
+    cases: list[Case] = []
+    index = 0
+    while len(cases) < count:
+        draft = build(random.Random(f"dwc-stand-in:{index}"), index)
+        index += 1
+        record = draft.record
+        if not record["case_number"]:
+            continue
+        treatments = [
+            (item["category"], item["subcategory"] or "", (item["decision"] or "").capitalize())
+            for item in record["items"]
+        ]
+        case = Case(
+            record["case_number"],
+            first_day + timedelta(len(cases) // per_day),
+            treatments,
+            letter_pdf=render_pdf(draft.paragraphs),
+        )
+        cases.append(case)
     return cases
 
 
