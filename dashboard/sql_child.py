@@ -35,7 +35,7 @@ def main() -> None:
     job = json.loads(sys.stdin.read())
     folder = Path(job["folder"])
     limits = job["limits"]
-    _confine(limits, parent=os.getppid())
+    _confine(limits, parent=job["parent"])  # not getppid() now: the dashboard may have died while we started
     try:
         status = _answer(job["database"], job["query"], folder, limits)
     except RefusedQuery as refusal:

@@ -60,7 +60,13 @@ class RunningQuery:
                 stderr=stderr,
                 cwd=ROOT,
             )
-        job = {"database": database, "query": query, "folder": str(self.folder), "limits": self.limits}
+        job = {
+            "database": database,
+            "query": query,
+            "folder": str(self.folder),
+            "limits": self.limits,
+            "parent": os.getpid(),  # the child checks it is still its parent's once it can die with it
+        }
         try:
             self.process.stdin.write(json.dumps(job).encode())
             self.process.stdin.close()
