@@ -36,11 +36,15 @@ else:
     )
 
 st.subheader("Uphold rate by month of decision")
+min_n = ui.adaptive_min_n(head["n"])
+st.caption(
+    f"Months with fewer than {min_n} decided items are drawn faint. Click a month to read its letters."
+)
 by_month = ui.filtered(queries.monthly)
-ui.chart_and_table(charts.rate_over_time(by_month), by_month, "uphold-rate-by-month")
+ui.chart_and_table(charts.rate_over_time(by_month, min_n=min_n), by_month, "uphold-rate-by-month")
 
 st.subheader("Category mix")
-st.caption("Share of the items shown per DWC treatment category.")
+st.caption("Share of the items shown per DWC treatment category. Click a category to read its letters.")
 mix = ui.filtered(queries.by_category)
 ui.chart_and_table(
     charts.rate_bars(mix, "category", "category", rate="share", n="all_items"), mix, "category-mix"
