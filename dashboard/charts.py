@@ -78,32 +78,31 @@ def rate_bars(
     return (_pickable(value, pick or [label]) + interval + small).properties(height=alt.Step(22))
 
 
-def rate_over_time(frame: pl.DataFrame, time: str = "month", min_n: int = 1) -> alt.LayerChart:
-    """Uphold rate per period as a line with its 95% band; a click on a period's point selects it."""
+def rate_over_time(
+    frame: pl.DataFrame, time: str = "month", min_n: int = 1, compare: str | None = None
+) -> alt.LayerChart:
+    """Uphold rate per period as a line with its 95% band, one line per value of `compare` when
+    given; a click on a period's point selects it (and its compared value)."""
     x = alt.X(f"{time}:T", title="decision date")
-    tooltip = _rate_tooltip(alt.Tooltip(f"{time}:T", title=time, format="%Y-%m"))
-    band = (
-        alt.Chart(frame)
-        .mark_area(opacity=0.25)
-        .encode(
-            x=x,
-            y=alt.Y(
-                "uphold_rate_low:Q",
-                scale=alt.Scale(zero=False),
-                axis=alt.Axis(format="%"),
-                title="uphold rate (95% band)",
-            ),
-            y2="uphold_rate_high:Q",
-            tooltip=tooltip,
-        )
+    labels = [alt.Tooltip(f"{time}:T", title=time, format="%Y-%m")]
+    if compare:
+        labels.append(alt.Tooltip(f"{compare}:N"))
+    tooltip = _rate_tooltip(*labels)
+    base = alt.Chart(frame).encode(x=x, tooltip=tooltip)
+    if compare:
+        base = base.encode(color=alt.Color(f"{compare}:N", title=compare))
+    band = base.mark_area(opacity=0.15 if compare else 0.25).encode(
+        y=alt.Y(
+            "uphold_rate_low:Q",
+            scale=alt.Scale(zero=False),
+            axis=alt.Axis(format="%"),
+            title="uphold rate (95% band)",
+        ),
+        y2="uphold_rate_high:Q",
     )
-    line = alt.Chart(frame).mark_line().encode(x=x, y="uphold_rate:Q", tooltip=tooltip)
-    points = (
-        alt.Chart(frame)
-        .mark_point(filled=True, size=60)
-        .encode(x=x, y="uphold_rate:Q", tooltip=tooltip, opacity=_faint_under(min_n))
-    )
-    return (_pickable(points, [time]) + band + line).properties(height=320)
+    line = base.mark_line().encode(y="uphold_rate:Q")
+    points = base.mark_point(filled=True, size=60).encode(y="uphold_rate:Q", opacity=_faint_under(min_n))
+    return (_pickable(points, [time, *([compare] if compare else [])]) + band + line).properties(height=320)
 
 
 def share_by_period(frame: pl.DataFrame, period: str, group: str, title: str) -> alt.Chart:

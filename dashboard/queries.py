@@ -17,7 +17,7 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import fields
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import duckdb
 import polars as pl
@@ -450,6 +450,121 @@ def differing_sources(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.Da
                      {RATED}
               FROM ({counted("claims_source, reviewer_source", ITEMS_TABLE, differ)})
               GROUP BY ALL ORDER BY items DESC, claims_source, reviewer_source"""
+    return with_rates(_frame(con, sql, params))
+
+
+# Compare ---------------------------------------------------------------------------------------
+
+# What a rate chart can be split by, side by side: the column counted on, the value shown (from
+# the counted row `c` or the join's alias `k`), and the join that turns a list number into its
+# members (an item counts under each of its specialties, states or cited sources).
+COMPARE_BY = {
+    "source": "Guideline source cited by the reviewer",
+    "specialty": "Reviewer specialty",
+    "category": "Category",
+    "year": "Decision year",
+    "state": "Reviewer state of licensure",
+}
+SOURCE_MEMBERS = f"""(SELECT set_no, unnest(CASE WHEN len(value_list) = 0 THEN ['{NO_CITATION}']
+                                                ELSE value_list END) AS source FROM {SOURCE_SETS})"""
+
+
+DIFFERENT_SOURCE = f"agreement = TRY_CAST('different source' AS {enum_type(ITEMS_TABLE, 'agreement')})"
+
+
+class Split(NamedTuple):
+    """One side of a split: the columns counted on, the value(s) shown, the join they need."""
+
+    keys: str
+    values: str
+    join: str = ""
+    condition: str = ""
+
+
+def _member_split(column: str, members: str, value: str, alias: str) -> Split:
+    return Split(
+        column,
+        f"{alias}.{value}::VARCHAR AS {value}",
+        f"JOIN {members} {alias} ON {alias}.set_no = c.{column}",
+    )
+
+
+def _compare_split(compare: str) -> Split:
+    if compare == "category":
+        return Split("category", "c.category::VARCHAR AS category")
+    if compare == "year":
+        return Split(
+            "decision_year", "c.decision_year::VARCHAR AS year", condition=" AND decision_year IS NOT NULL"
+        )
+    if compare == "source":
+        return _member_split("source_set", SOURCE_MEMBERS, "source", "k")
+    members = {"specialty": SPECIALTY_MEMBERS, "state": STATE_MEMBERS}[compare]
+    return _member_split(f"{compare}_set", members, compare, "k")
+
+
+def _group_split(group: str) -> Split:
+    """The split of a rate chart's own groups (`group`: a column of the chart's frame, or the
+    guideline level)."""
+    if group in ("category", "agreement"):
+        return Split(group, f"c.{group}::VARCHAR AS {group}")
+    if group == "month":
+        return Split(
+            "month_no",
+            "(DATE '1970-01-01' + to_months(c.month_no))::DATE AS month",
+            condition=" AND month_no IS NOT NULL",
+        )
+    if group == "subcategory":
+        return Split(
+            "category, subcategory",
+            "c.category::VARCHAR AS category, "
+            f"coalesce(c.subcategory::VARCHAR, '{NO_SUBCATEGORY}') AS subcategory",
+        )
+    if group == "treatment":
+        return Split(
+            "category, treatment_no",
+            "c.category::VARCHAR AS category, g.treatment_key AS treatment",
+            f"JOIN {TREATMENTS_TABLE} g ON g.treatment_no = c.treatment_no",
+        )
+    if group == "pair":
+        return Split(
+            "claims_source, reviewer_source",
+            "c.claims_source || ' → ' || c.reviewer_source AS pair, "
+            "c.claims_source::VARCHAR AS claims_source, c.reviewer_source::VARCHAR AS reviewer_source",
+            condition=f" AND {DIFFERENT_SOURCE}",
+        )
+    if group in GUIDELINE_KEYS:
+        keys = ", ".join(GUIDELINE_KEYS[group])
+        named = ", ".join(f"c.{key}" for key in GUIDELINE_KEYS[group])
+        return Split(keys, f"concat_ws('{GUIDELINE_SEPARATOR}', {named}) AS guideline")
+    members = {"specialty": SPECIALTY_MEMBERS, "state": STATE_MEMBERS}[group]
+    return _member_split(f"{group}_set", members, group, "g")
+
+
+def compared_rates(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    group: str,
+    compare: str,
+    category: str | None = None,
+) -> pl.DataFrame:
+    """The uphold rate of each group of a rate chart (`group`, as `_group_split` names them) split by
+    `compare` (COMPARE_BY): one row per (group, compared value) with n and its 95% interval.
+    `category` restricts the subcategory and treatment groups to one category. Guideline groups
+    count reviewer citations, like `by_guideline`; a year split leaves out items without a date."""
+    condition, params = where(filters, con)
+    split, by = _group_split(group), _compare_split(compare)
+    condition += split.condition + by.condition
+    if category is not None:
+        condition = _category_is(condition)
+        params = [*params, category]
+    table = ITEMS_TABLE
+    if group in GUIDELINE_KEYS:
+        table = CITATIONS_TABLE
+        if group == "page":
+            table = f"(SELECT *, unnest(pages) AS page FROM {CITATIONS_TABLE})"
+    sql = f"""SELECT {split.values}, {by.values}, {RATED}
+              FROM ({counted(f"{split.keys}, {by.keys}", table, condition)}) c {split.join} {by.join}
+              GROUP BY ALL ORDER BY ALL"""
     return with_rates(_frame(con, sql, params))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from dashboard import connection, drill, queries, settings, sidebar
+from dashboard import charts, connection, drill, queries, settings, sidebar
 from dashboard.connection import Database, FileIdentity
 from dashboard.filters import Filters
 
@@ -120,6 +120,52 @@ def chart_and_table(
         table(frame, name)
     if st.session_state.pop(OPEN_LETTERS, False):
         st.switch_page(LETTERS_PAGE)
+
+
+def compare_control(key: str) -> str | None:
+    """The dimension the page's rate charts are split by, side by side (None: not split)."""
+    return st.selectbox(
+        "Compare by",
+        list(queries.COMPARE_BY),
+        index=None,
+        format_func=queries.COMPARE_BY.get,
+        key=key,
+        placeholder="nothing (one rate per group)",
+        help="Split each uphold-rate chart by a second dimension: one dot and 95% interval per value, side "
+        "by side. A reviewer listing several specialties (or states, or cited sources) counts under each.",
+    )
+
+
+def in_order_of(parts: pl.DataFrame, frame: pl.DataFrame, label: str) -> pl.DataFrame:
+    """The split rows of the groups `frame` shows, in its order (its sort, its top-n)."""
+    order = frame.select(label).with_row_index("group_order")
+    return (
+        parts.join(order, on=label)
+        .filter(pl.col("n") >= 1)
+        .sort("group_order", maintain_order=True)
+        .drop("group_order")
+    )
+
+
+def rates(
+    frame: pl.DataFrame,
+    label: str,
+    title: str,
+    name: str,
+    min_n: int,
+    compare: str | None = None,
+    group: str | None = None,
+    category: str | None = None,
+    pick: Sequence[str] | None = None,
+) -> None:
+    """An uphold-rate chart with its table; split by `compare` (queries.compared_rates of `group`,
+    the groups and order of `frame`) when one is chosen and it is not the chart's own dimension."""
+    if compare is None or group is None or compare == group:
+        chart_and_table(charts.rate_bars(frame, label, title, min_n=min_n, pick=pick), frame, name)
+        return
+    parts = in_order_of(filtered(queries.compared_rates, group, compare, category), frame, label)
+    chart = charts.rate_pairs(parts, label, compare, title, min_n=min_n, pick=[*(pick or [label]), compare])
+    chart_and_table(chart, parts, f"{name}-by-{compare}")
 
 
 def headline_with_banner() -> dict[str, Any]:

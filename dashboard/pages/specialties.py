@@ -15,15 +15,15 @@ st.caption(
     "with its 95% Wilson interval. Groups with fewer decided items than the minimum are drawn faint, "
     "showing their n. Click a group or a cell to read its letters."
 )
-min_n = ui.min_n_control("specialties_min_n", head["n"])
+min_n_column, compare_column = st.columns(2)
+with min_n_column:
+    min_n = ui.min_n_control("specialties_min_n", head["n"])
+with compare_column:
+    compare = ui.compare_control("specialties_compare")
 
 st.subheader("By specialty")
 specialties = ui.filtered(queries.by_specialty).filter(pl.col("n") >= 1)
-ui.chart_and_table(
-    charts.rate_bars(specialties, "specialty", "specialty", min_n=min_n),
-    specialties,
-    "uphold-rate-by-specialty",
-)
+ui.rates(specialties, "specialty", "specialty", "uphold-rate-by-specialty", min_n, compare, "specialty")
 
 st.subheader("Specialty × category")
 st.caption(f"Cells with fewer than {min_n} decided items are faint and show their n; hover for the rate.")
@@ -32,4 +32,4 @@ ui.chart_and_table(charts.heatmap(cells, "category", "specialty", min_n), cells,
 
 st.subheader("States of licensure")
 states = ui.filtered(queries.by_state).filter(pl.col("n") >= 1)
-ui.chart_and_table(charts.rate_bars(states, "state", "state", min_n=min_n), states, "uphold-rate-by-state")
+ui.rates(states, "state", "state", "uphold-rate-by-state", min_n, compare, "state")

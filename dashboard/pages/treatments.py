@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, queries, ui
+from dashboard import queries, ui
 from dashboard.safe_text import markdown_literal
 
 SORTS = {"Volume (most items first)": ("items", True), "Uphold rate (lowest first)": ("uphold_rate", False)}
@@ -25,18 +25,18 @@ st.caption(
     "decided items than the minimum are drawn faint, showing their n. Click a group to read its letters."
 )
 
-sort_column, min_n_column = st.columns(2)
+sort_column, min_n_column, compare_column = st.columns(3)
 sort = sort_column.radio("Sort by", list(SORTS), horizontal=True, key="treatments_sort")
 with min_n_column:
     min_n = ui.min_n_control("treatments_min_n", head["n"])
+with compare_column:
+    compare = ui.compare_control("treatments_compare")
 
 categories = ranked(ui.filtered(queries.by_category), sort).drop(
     "all_items", "share", "share_low", "share_high"
 )
 st.subheader("By category")
-ui.chart_and_table(
-    charts.rate_bars(categories, "category", "category", min_n=min_n), categories, "uphold-rate-by-category"
-)
+ui.rates(categories, "category", "category", "uphold-rate-by-category", min_n, compare, "category")
 
 st.subheader("Drill down")
 names = categories["category"].to_list()
@@ -47,12 +47,16 @@ else:
     in_category = pl.lit(category).alias("category")
     subcategories = ranked(ui.filtered(queries.by_subcategory, category), sort).insert_column(0, in_category)
     st.markdown(f"**{markdown_literal(category)}: subcategories**")
-    ui.chart_and_table(
-        charts.rate_bars(
-            subcategories, "subcategory", "subcategory", min_n=min_n, pick=["category", "subcategory"]
-        ),
+    ui.rates(
         subcategories,
+        "subcategory",
+        "subcategory",
         "uphold-rate-by-subcategory",
+        min_n,
+        compare,
+        "subcategory",
+        category,
+        pick=["category", "subcategory"],
     )
     st.markdown(f"**{markdown_literal(category)}: most frequent treatments**")
     st.caption(
@@ -61,8 +65,14 @@ else:
         "distinct ways it was written, `most_written` is the commonest."
     )
     treatments = ranked(ui.filtered(queries.top_treatments, category), sort).insert_column(0, in_category)
-    ui.chart_and_table(
-        charts.rate_bars(treatments, "treatment", "treatment", min_n=min_n, pick=["category", "treatment"]),
+    ui.rates(
         treatments,
+        "treatment",
+        "treatment",
         "top-treatments",
+        min_n,
+        compare,
+        "treatment",
+        category,
+        pick=["category", "treatment"],
     )
