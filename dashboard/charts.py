@@ -75,7 +75,7 @@ def rate_bars(
         opacity=alt.condition(alt.datum[n] >= min_n, alt.value(0.5), alt.value(0.15)),
     )
     small = _small_n_labels(base, f"{rate}_high", n, min_n)
-    return (_pickable(value, pick or [label]) + interval + small).properties(height=alt.Step(22))
+    return (interval + small + _pickable(value, pick or [label])).properties(height=alt.Step(22))
 
 
 def rate_over_time(
@@ -102,7 +102,7 @@ def rate_over_time(
     )
     line = base.mark_line().encode(y="uphold_rate:Q")
     points = base.mark_point(filled=True, size=60).encode(y="uphold_rate:Q", opacity=_faint_under(min_n))
-    return (_pickable(points, [time, *([compare] if compare else [])]) + band + line).properties(height=320)
+    return (band + line + _pickable(points, [time, *([compare] if compare else [])])).properties(height=320)
 
 
 def share_by_period(frame: pl.DataFrame, period: str, group: str, title: str) -> alt.Chart:
@@ -230,4 +230,4 @@ def rate_pairs(
         opacity=alt.condition(alt.datum.n >= min_n, alt.value(0.5), alt.value(0.15)),
     )
     small = _small_n_labels(base, "uphold_rate_high", "n", min_n)
-    return (_pickable(value, pick or [label, pair]) + interval + small).properties(height=alt.Step(16))
+    return (interval + small + _pickable(value, pick or [label, pair])).properties(height=alt.Step(16))

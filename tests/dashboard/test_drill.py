@@ -90,8 +90,9 @@ def test_a_chosen_minimum_n_draws_small_groups_faint_not_hidden(reference) -> No
     ).fetchone()[0]
     assert len(shown) == expected
     layers = chart_specs(at)[0]["layer"]
-    assert layers[0]["encoding"]["opacity"]["condition"]["test"] == "(datum['n'] >= 40)"
-    assert layers[-1]["transform"][0] == {"filter": "(datum['n'] < 40)"}  # their n, written beside
+    dots = next(layer for layer in layers if "params" in layer)
+    assert dots["encoding"]["opacity"]["condition"]["test"] == "(datum['n'] >= 40)"
+    assert {"filter": "(datum['n'] < 40)"} in layers[1]["transform"]  # their n, written beside
 
 
 # From a selection to filters -----------------------------------------------------------------
@@ -289,7 +290,7 @@ def test_compared_categories_equal_sql(reference, compare: str) -> None:
     assert (shown["uphold_rate_low"] <= shown["uphold_rate"]).all()
     assert (shown["uphold_rate"] <= shown["uphold_rate_high"]).all()
     spec = chart_specs(at)[0]
-    assert spec["layer"][0]["encoding"]["yOffset"]["field"] == compare
+    assert all(layer["encoding"]["yOffset"]["field"] == compare for layer in spec["layer"])
 
 
 @pytest.mark.usefixtures("imr_db")
