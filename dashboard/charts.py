@@ -22,8 +22,9 @@ def _pickable(layer: alt.Chart, fields: Sequence[str]) -> alt.Chart:
     return layer.add_params(alt.selection_point(name=SELECTION, fields=list(fields), on="click"))
 
 
-def _faint_under(min_n: int, n: str = "n") -> alt.OpacityValue:
-    return alt.condition(alt.datum[n] >= min_n, alt.value(1.0), alt.value(FAINT))
+def _faint_under(min_n: int, n: str = "n", full: float = 1.0) -> alt.OpacityValue:
+    """Opacity `full`, or a FAINT share of it for a group with fewer than `min_n` decided items."""
+    return alt.condition(alt.datum[n] >= min_n, alt.value(full), alt.value(full * FAINT))
 
 
 def _small_n_labels(base: alt.Chart, x: str, n: str, min_n: int) -> alt.Chart:
@@ -64,15 +65,13 @@ def rate_bars(
     base = alt.Chart(frame).encode(y=y, tooltip=tooltip)
     x = alt.X(f"{rate}:Q", scale=RATE_SCALE, axis=alt.Axis(format="%"), title=axis_title)
     if rate == "share":
-        value = base.mark_bar().encode(
-            x=x, opacity=alt.condition(alt.datum[n] >= min_n, alt.value(0.6), alt.value(0.2))
-        )
+        value = base.mark_bar().encode(x=x, opacity=_faint_under(min_n, n, full=0.6))
     else:
         value = base.mark_point(filled=True, size=90).encode(x=x, opacity=_faint_under(min_n, n))
     interval = base.mark_rule(strokeWidth=3).encode(
         x=f"{rate}_low:Q",
         x2=f"{rate}_high:Q",
-        opacity=alt.condition(alt.datum[n] >= min_n, alt.value(0.5), alt.value(0.15)),
+        opacity=_faint_under(min_n, n, full=0.5),
     )
     small = _small_n_labels(base, f"{rate}_high", n, min_n)
     return (interval + small + _pickable(value, pick or [label])).properties(height=alt.Step(22))
@@ -143,7 +142,7 @@ def heatmap(frame: pl.DataFrame, x: str, y: str, min_n: int) -> alt.LayerChart:
             legend=alt.Legend(format="%"),
             title="uphold rate",
         ),
-        opacity=alt.condition(enough, alt.value(1.0), alt.value(FAINT)),
+        opacity=_faint_under(min_n),
     )
     small = (
         base.transform_filter(~enough)
@@ -227,7 +226,7 @@ def rate_pairs(
     interval = base.mark_rule(strokeWidth=3).encode(
         x="uphold_rate_low:Q",
         x2="uphold_rate_high:Q",
-        opacity=alt.condition(alt.datum.n >= min_n, alt.value(0.5), alt.value(0.15)),
+        opacity=_faint_under(min_n, full=0.5),
     )
     small = _small_n_labels(base, "uphold_rate_high", "n", min_n)
     return (interval + small + _pickable(value, pick or [label, pair])).properties(height=alt.Step(16))

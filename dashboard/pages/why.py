@@ -4,8 +4,6 @@ a documented shortfall, and a way into the letters behind a reason."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 import streamlit as st
 
@@ -16,7 +14,6 @@ SIDES = {
     "overturned": "Grounds for overturning: share of overturned items",
 }
 SPLITS = {"category": "Category", "decision_year": "Decision year", "specialty": "Reviewer specialty"}
-LETTERS_PAGE = Path(__file__).with_name("letters.py")
 
 st.title("Why requests fail")
 head = ui.headline_with_banner()
@@ -94,4 +91,4 @@ st.caption(
     "page, where the chosen item's evidence sentences are marked in the letter."
 )
 if st.button("Open these letters", on_click=sidebar.choose, args=("reasons", [chosen]), key="why_open"):
-    st.switch_page(LETTERS_PAGE)
+    st.switch_page(ui.LETTERS_PAGE)

@@ -90,7 +90,7 @@ def test_a_chosen_minimum_n_draws_small_groups_faint_not_hidden(reference) -> No
     ).fetchone()[0]
     assert len(shown) == expected
     layers = chart_specs(at)[0]["layer"]
-    dots = next(layer for layer in layers if "params" in layer)
+    dots = next(layer for layer in layers if layer["mark"]["type"] == "point")
     assert dots["encoding"]["opacity"]["condition"]["test"] == "(datum['n'] >= 40)"
     assert {"filter": "(datum['n'] < 40)"} in layers[1]["transform"]  # their n, written beside
 
