@@ -13,6 +13,8 @@ from datetime import date
 
 DECISIONS = ("upheld", "overturned", "unknown")
 NO_CITATION = "none"  # the guideline-source choice for items whose reviewer cited nothing
+NO_SUBCATEGORY = "(none)"  # the subcategory choice for items of a category without one
+AGREEMENTS = ("same source", "different source", "reviewer only", "claims administrator only", "neither")
 
 # Filter field → URL key. Lists repeat their key (`?category=Surgery&category=Injections`).
 URL_KEYS = {
@@ -29,9 +31,26 @@ URL_KEYS = {
     "layouts": "layout",
     "reasons": "reason",
     "cases": "case",
+    "reasons_absent": "no_reason",
+    "treatments": "treatment",
+    "guidelines": "guideline",
+    "agreements": "agreement",
+    "claims_first_sources": "claims_first",
+    "reviewer_first_sources": "reviewer_first",
     "include_synthetic": "synthetic",
 }
+# The filters a chart's group sets (a click opens its letters) that the sidebar has no list for:
+# it shows them as chosen, each with a way to clear it.
+DRILL_ONLY = (
+    "reasons_absent",
+    "treatments",
+    "guidelines",
+    "agreements",
+    "claims_first_sources",
+    "reviewer_first_sources",
+)
 _CASE_SEPARATORS = re.compile(r"[\s,;]+")
+GUIDELINE_SEPARATOR = " · "  # joins source, document, section and page in a guideline's name
 
 
 @dataclass(frozen=True)
@@ -51,12 +70,26 @@ class Filters:
     layouts: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()  # reason codes of the item (any of)
     cases: tuple[str, ...] = ()  # case numbers of the letter (any of); any text, matched exactly
+    reasons_absent: tuple[str, ...] = ()  # reason codes the item must not carry (none of)
+    treatments: tuple[str, ...] = ()  # treatment_key (strengths and quantities folded)
+    guidelines: tuple[str, ...] = ()  # reviewer cited this source · document [· section [· page]]
+    agreements: tuple[str, ...] = ()  # first sources of both sides compared (AGREEMENTS)
+    claims_first_sources: tuple[str, ...] = ()  # the claims administrator's first cited source
+    reviewer_first_sources: tuple[str, ...] = ()  # the reviewer's first cited source
     include_synthetic: bool = True
 
     @property
     def selects_items(self) -> bool:
         """True when a letter can be kept while some of its items are filtered out."""
-        return bool(self.categories or self.subcategories or self.sources or self.decisions or self.reasons)
+        item_level = (
+            self.categories,
+            self.subcategories,
+            self.sources,
+            self.decisions,
+            self.reasons,
+            *(getattr(self, name) for name in DRILL_ONLY),
+        )
+        return any(item_level)
 
     def to_query_params(self, default_synthetic: bool) -> dict[str, str | list[str]]:
         """Only what differs from the defaults, so an unfiltered view has a clean URL."""
@@ -120,8 +153,12 @@ class FilterOptions:
         return not self.has_real_letters
 
     def subcategories_of(self, categories: Sequence[str]) -> tuple[str, ...]:
+        """Subcategories of the chosen categories (of all when none is chosen), NO_SUBCATEGORY last."""
         chosen = categories or self.categories
-        return tuple(sorted({sub for category in chosen for sub in self.subcategories.get(category, ())}))
+        found = {sub for category in chosen for sub in self.subcategories.get(category, ())}
+        return tuple(sorted(found - {NO_SUBCATEGORY})) + (
+            (NO_SUBCATEGORY,) if NO_SUBCATEGORY in found else ()
+        )
 
     def choices(self) -> dict[str, tuple[str, ...]]:
         return {
@@ -135,6 +172,8 @@ class FilterOptions:
             "genders": self.genders,
             "layouts": self.layouts,
             "reasons": self.reasons,
+            "reasons_absent": self.reasons,
+            "agreements": AGREEMENTS,
         }
 
 

@@ -17,13 +17,13 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import fields
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import duckdb
 import polars as pl
 
 from dashboard import reasons, settings
-from dashboard.filters import NO_CITATION, FilterOptions, Filters
+from dashboard.filters import GUIDELINE_SEPARATOR, NO_CITATION, NO_SUBCATEGORY, FilterOptions, Filters
 from dashboard.working_set import (
     AGE_BANDS,
     CITATIONS_TABLE,
@@ -32,6 +32,7 @@ from dashboard.working_set import (
     FLAG_BITS,
     ITEMS_TABLE,
     LETTER_ROWS,
+    NOT_STATED,
     REASON_MEMBERS,
     REASON_SETS,
     SOURCE_SETS,
@@ -67,15 +68,15 @@ def where(filters: Filters, con: duckdb.DuckDBPyConnection | None = None) -> tup
         if values:
             conditions.append(f"{column} IN ({placeholders(values, enum_type(ITEMS_TABLE, column))})")
 
-    def lists(column: str, sets: str, holding: str, values: Params) -> None:
+    def lists(column: str, sets: str, holding: str, values: Params, number: str = "set_no") -> None:
         if con is None:
-            conditions.append(f"{column} IN (SELECT set_no FROM {sets} WHERE {holding})")
+            conditions.append(f"{column} IN (SELECT {number} FROM {sets} WHERE {holding})")
             params.extend(values)
             return
-        numbers = [
-            row[0] for row in con.execute(f"SELECT set_no FROM {sets} WHERE {holding}", values).fetchall()
-        ]
-        conditions.append(f"{column} IN ({placeholders(numbers, 'USMALLINT')})" if numbers else "false")
+        found = con.execute(f"SELECT DISTINCT {number} FROM {sets} WHERE {holding}", values).fetchall()
+        numbers = [row[0] for row in found]
+        cast = "USMALLINT" if number == "set_no" else "UINTEGER"
+        conditions.append(f"{column} IN ({placeholders(numbers, cast)})" if numbers else "false")
 
     def list_has(column: str, members: str, value: str, values: Sequence[str]) -> None:
         if values:
@@ -88,11 +89,22 @@ def where(filters: Filters, con: duckdb.DuckDBPyConnection | None = None) -> tup
         conditions.append("decision_date <= ?")
         params.append(filters.date_to)
     one_of("category", filters.categories)
-    one_of("subcategory", filters.subcategories)
+    if filters.subcategories:
+        named = [value for value in filters.subcategories if value != NO_SUBCATEGORY]
+        either = (
+            [f"subcategory IN ({placeholders(named, enum_type(ITEMS_TABLE, 'subcategory'))})"]
+            if named
+            else []
+        )
+        either += ["subcategory IS NULL"] if NO_SUBCATEGORY in filters.subcategories else []
+        conditions.append(f"({' OR '.join(either)})")
     one_of("decision", filters.decisions)
     one_of("age_band", filters.age_bands)
     one_of("gender", filters.genders)
     one_of("layout", filters.layouts)
+    one_of("agreement", filters.agreements)
+    one_of("claims_source", filters.claims_first_sources)
+    one_of("reviewer_source", filters.reviewer_first_sources)
     list_has("specialty_set", SPECIALTY_MEMBERS, "specialty", filters.specialties)
     list_has("state_set", STATE_MEMBERS, "state", filters.states)
     list_has("reason_set", REASON_MEMBERS, "reason", filters.reasons)
@@ -101,6 +113,15 @@ def where(filters: Filters, con: duckdb.DuckDBPyConnection | None = None) -> tup
             f"letter_row IN (SELECT letter_row FROM {ITEMS_TABLE} WHERE case_number IN "
             f"({placeholders(filters.cases)}))"
         )
+    if filters.reasons_absent:
+        values = list(filters.reasons_absent)
+        lists("reason_set", REASON_SETS, "NOT list_has_any(value_list, ?::VARCHAR[])", [values])
+    if filters.treatments:
+        holding = f"treatment_key IN ({', '.join('?' * len(filters.treatments))})"
+        lists("treatment_no", TREATMENTS_TABLE, holding, list(filters.treatments), number="treatment_no")
+    if filters.guidelines:
+        cited = " OR ".join(_guideline_condition(name, params) for name in filters.guidelines)
+        conditions.append(f"item_row IN (SELECT item_row FROM {CITATIONS_TABLE} WHERE {cited})")
     if filters.sources:
         cited = [source for source in filters.sources if source != NO_CITATION]
         either, values = [], []
@@ -113,6 +134,19 @@ def where(filters: Filters, con: duckdb.DuckDBPyConnection | None = None) -> tup
     if not filters.include_synthetic:
         conditions.append("NOT synthetic")
     return " AND ".join(conditions) or "true", params
+
+
+def _guideline_condition(name: str, params: Params) -> str:
+    """A reviewer citation of the guideline named `name` (source · document [· section [· page]], as
+    `by_guideline` names it); its parameters are appended to `params`."""
+    parts = name.split(GUIDELINE_SEPARATOR)
+    columns = ("source", "document", "section")[: min(len(parts), 3)]
+    condition = [f"{column} = TRY_CAST(? AS {enum_type(CITATIONS_TABLE, column)})" for column in columns]
+    params.extend(parts[: len(columns)])
+    if len(parts) > 3:
+        condition.append("list_contains(pages, ?)")
+        params.append(GUIDELINE_SEPARATOR.join(parts[3:]))
+    return f"({' AND '.join(condition)})"
 
 
 # The rate of a group: its items, decided items (n) and upheld items. Counting rows per group and
@@ -210,22 +244,25 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
     subcategories: dict[str, tuple[str, ...]] = {}
     for category, subcategory in pairs:
         subcategories.setdefault(category, ())
-        if subcategory is not None:
-            subcategories[category] += (subcategory,)
+        subcategories[category] += (NO_SUBCATEGORY if subcategory is None else subcategory,)
 
-    def listed(sets: str) -> tuple[str, ...]:
+    def listed(sets: str, empty: str | None = None) -> tuple[str, ...]:
+        """The values of the lists, and `empty` (what a chart calls an empty list) when one is empty:
+        a chart's "(not stated)" group can then be opened as a filter."""
         rows = con.execute(
-            f"SELECT DISTINCT unnest(value_list) AS value FROM {sets} ORDER BY value"
+            f"""SELECT DISTINCT unnest(value_list) AS value FROM {sets} ORDER BY value"""
         ).fetchall()
-        return tuple(row[0] for row in rows if row[0] is not None)
+        values = tuple(row[0] for row in rows if row[0] is not None)
+        has_empty = con.execute(f"SELECT bool_or(len(value_list) = 0) FROM {sets}").fetchone()[0]
+        return values + ((empty,) if empty and has_empty else ())
 
     return FilterOptions(
         date_min=date_min,
         date_max=date_max,
         categories=tuple(subcategories),
         subcategories=subcategories,
-        specialties=listed(SPECIALTY_SETS),
-        states=listed(STATE_SETS),
+        specialties=listed(SPECIALTY_SETS, NOT_STATED),
+        states=listed(STATE_SETS, NOT_STATED),
         sources=listed(SOURCE_SETS),
         age_bands=tuple(band for band in AGE_BANDS if band in set(age_bands)),
         genders=tuple(genders),
@@ -418,6 +455,121 @@ def differing_sources(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.Da
                      {RATED}
               FROM ({counted("claims_source, reviewer_source", ITEMS_TABLE, differ)})
               GROUP BY ALL ORDER BY items DESC, claims_source, reviewer_source"""
+    return with_rates(_frame(con, sql, params))
+
+
+# Compare ---------------------------------------------------------------------------------------
+
+# What a rate chart can be split by, side by side: the column counted on, the value shown (from
+# the counted row `c` or the join's alias `k`), and the join that turns a list number into its
+# members (an item counts under each of its specialties, states or cited sources).
+COMPARE_BY = {
+    "source": "Guideline source cited by the reviewer",
+    "specialty": "Reviewer specialty",
+    "category": "Category",
+    "year": "Decision year",
+    "state": "Reviewer state of licensure",
+}
+SOURCE_MEMBERS = f"""(SELECT set_no, unnest(CASE WHEN len(value_list) = 0 THEN ['{NO_CITATION}']
+                                                ELSE value_list END) AS source FROM {SOURCE_SETS})"""
+
+
+DIFFERENT_SOURCE = f"agreement = TRY_CAST('different source' AS {enum_type(ITEMS_TABLE, 'agreement')})"
+
+
+class Split(NamedTuple):
+    """One side of a split: the columns counted on, the value(s) shown, the join they need."""
+
+    keys: str
+    values: str
+    join: str = ""
+    condition: str = ""
+
+
+def _member_split(column: str, members: str, value: str, alias: str) -> Split:
+    return Split(
+        column,
+        f"{alias}.{value}::VARCHAR AS {value}",
+        f"JOIN {members} {alias} ON {alias}.set_no = c.{column}",
+    )
+
+
+def _compare_split(compare: str) -> Split:
+    if compare == "category":
+        return Split("category", "c.category::VARCHAR AS category")
+    if compare == "year":
+        return Split(
+            "decision_year", "c.decision_year::VARCHAR AS year", condition=" AND decision_year IS NOT NULL"
+        )
+    if compare == "source":
+        return _member_split("source_set", SOURCE_MEMBERS, "source", "k")
+    members = {"specialty": SPECIALTY_MEMBERS, "state": STATE_MEMBERS}[compare]
+    return _member_split(f"{compare}_set", members, compare, "k")
+
+
+def _group_split(group: str) -> Split:
+    """The split of a rate chart's own groups (`group`: a column of the chart's frame, or the
+    guideline level)."""
+    if group in ("category", "agreement"):
+        return Split(group, f"c.{group}::VARCHAR AS {group}")
+    if group == "month":
+        return Split(
+            "month_no",
+            "(DATE '1970-01-01' + to_months(c.month_no))::DATE AS month",
+            condition=" AND month_no IS NOT NULL",
+        )
+    if group == "subcategory":
+        return Split(
+            "category, subcategory",
+            "c.category::VARCHAR AS category, "
+            f"coalesce(c.subcategory::VARCHAR, '{NO_SUBCATEGORY}') AS subcategory",
+        )
+    if group == "treatment":
+        return Split(
+            "category, treatment_no",
+            "c.category::VARCHAR AS category, g.treatment_key AS treatment",
+            f"JOIN {TREATMENTS_TABLE} g ON g.treatment_no = c.treatment_no",
+        )
+    if group == "pair":
+        return Split(
+            "claims_source, reviewer_source",
+            "c.claims_source || ' → ' || c.reviewer_source AS pair, "
+            "c.claims_source::VARCHAR AS claims_source, c.reviewer_source::VARCHAR AS reviewer_source",
+            condition=f" AND {DIFFERENT_SOURCE}",
+        )
+    if group in GUIDELINE_KEYS:
+        keys = ", ".join(GUIDELINE_KEYS[group])
+        named = ", ".join(f"c.{key}" for key in GUIDELINE_KEYS[group])
+        return Split(keys, f"concat_ws('{GUIDELINE_SEPARATOR}', {named}) AS guideline")
+    members = {"specialty": SPECIALTY_MEMBERS, "state": STATE_MEMBERS}[group]
+    return _member_split(f"{group}_set", members, group, "g")
+
+
+def compared_rates(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    group: str,
+    compare: str,
+    category: str | None = None,
+) -> pl.DataFrame:
+    """The uphold rate of each group of a rate chart (`group`, as `_group_split` names them) split by
+    `compare` (COMPARE_BY): one row per (group, compared value) with n and its 95% interval.
+    `category` restricts the subcategory and treatment groups to one category. Guideline groups
+    count reviewer citations, like `by_guideline`; a year split leaves out items without a date."""
+    condition, params = where(filters, con)
+    split, by = _group_split(group), _compare_split(compare)
+    condition += split.condition + by.condition
+    if category is not None:
+        condition = _category_is(condition)
+        params = [*params, category]
+    table = ITEMS_TABLE
+    if group in GUIDELINE_KEYS:
+        table = CITATIONS_TABLE
+        if group == "page":
+            table = f"(SELECT *, unnest(pages) AS page FROM {CITATIONS_TABLE})"
+    sql = f"""SELECT {split.values}, {by.values}, {RATED}
+              FROM ({counted(f"{split.keys}, {by.keys}", table, condition)}) c {split.join} {by.join}
+              GROUP BY ALL ORDER BY ALL"""
     return with_rates(_frame(con, sql, params))
 
 

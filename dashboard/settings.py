@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 PAGE_SIZE = 50  # rows per page in the letters explorer
-MIN_N_DEFAULT = 30  # decided items below which a rate is greyed out or hidden
+MIN_N_DEFAULT = 30  # decided items below which a group is drawn faint (at most; see MIN_N_SHARE)
+MIN_N_SHARE = 0.02  # the default minimum n is this share of the decided items shown, up to MIN_N_DEFAULT
 TOP_TREATMENTS = 25  # treatments listed in a category's drill-down
 TOP_GUIDELINES = 30  # guideline documents, sections or pages ranked
 Z_95 = 1.959963984540054  # normal quantile of a 95% two-sided interval

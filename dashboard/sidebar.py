@@ -8,7 +8,8 @@ from datetime import date
 import streamlit as st
 
 from dashboard import reasons
-from dashboard.filters import DECISIONS, URL_KEYS, FilterOptions, Filters, case_numbers
+from dashboard.filters import DECISIONS, DRILL_ONLY, URL_KEYS, FilterOptions, Filters, case_numbers
+from dashboard.safe_text import markdown_literal
 
 SEEDED = "filters_seeded_from_url"
 CURRENT = "filters"
@@ -24,8 +25,21 @@ LABELS = {
     "layouts": "Letter layout",
     "reasons": "Reason given (any of)",
 }
-SHOWN_AS = {"reasons": reasons.label}  # filters whose values are codes, shown by their label
+SHOWN_AS = {
+    "reasons": reasons.label,
+    "reasons_absent": reasons.label,
+}  # filters whose values are codes, shown by their label
 HELP = {"reasons": "Items whose rationale states any of these grounds (reason codes mined by the ETL)."}
+# The filters only a chart's group sets, listed under the others with a button clearing each.
+DRILL_LABELS = {
+    "reasons_absent": "Reason not given (none of)",
+    "treatments": "Treatment",
+    "guidelines": "Guideline cited by the reviewer",
+    "agreements": "First sources of both sides",
+    "claims_first_sources": "Claims administrator's first source",
+    "reviewer_first_sources": "Reviewer's first source",
+}
+assert set(DRILL_LABELS) == set(DRILL_ONLY)
 
 
 def _key(name: str) -> str:
@@ -88,6 +102,15 @@ def show(options: FilterOptions) -> Filters:
         placeholder="e.g. CM16-0231706",
         help="Only the letters with these case numbers (several: separated by spaces or commas).",
     )
+    for name, label in DRILL_LABELS.items():
+        chosen = st.session_state.get(_key(name)) or []
+        st.session_state[_key(name)] = chosen
+        if chosen:
+            shown = ", ".join(SHOWN_AS.get(name, str)(value) for value in chosen)
+            st.sidebar.caption(f"{label}: {markdown_literal(shown)}")
+            st.sidebar.button(
+                f"Clear: {label.lower()}", on_click=choose, args=(name, []), key=f"clear_{name}"
+            )
     # Assigned on every run like the lists above: st.switch_page (the Why page's way to the letters)
     # reruns without the browser's widget values, and only state the script assigned survives it.
     synthetic = _key("include_synthetic")
@@ -111,6 +134,11 @@ def choose(name: str, values: list[str]) -> None:
     """Set one filter (a button's callback: it runs before the sidebar is drawn, so the sidebar,
     the URL and the next page all show the choice)."""
     st.session_state[_key(name)] = values
+
+
+def choose_all(filters: Filters) -> None:
+    """Set every filter (a chart selection's callback: like `choose`, before the sidebar is drawn)."""
+    _seed(filters)
 
 
 def active() -> Filters:

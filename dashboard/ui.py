@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import altair as alt
 import polars as pl
 import streamlit as st
 
-from dashboard import connection, queries, settings, sidebar
+from dashboard import charts, connection, drill, queries, settings, sidebar
 from dashboard.connection import Database, FileIdentity
 from dashboard.filters import Filters
 
 PERCENT_SUFFIXES = ("rate", "rate_low", "rate_high", "share", "share_low", "share_high")
+LETTERS_PAGE = Path(__file__).parent / "pages" / "letters.py"
+OPEN_LETTERS = "open_letters_of_selection"  # set by a chart's click, acted on after the chart is drawn
 
 
 def database() -> Database:
@@ -85,16 +89,85 @@ def table(frame: pl.DataFrame, name: str, config: dict[str, Any] | None = None) 
     )
 
 
-def chart_and_table(chart: alt.TopLevelMixin, frame: pl.DataFrame, name: str) -> None:
-    """Every chart comes with the table behind it and a download."""
+def _open_letters(chart_key: str, fixed: Mapping[str, object] | None) -> None:
+    """A chart's selection callback (it runs before the script, so the sidebar and the URL show the
+    group): the filters narrowed to the clicked group, and the Letters page asked for."""
+    picked = drill.picked_group(st.session_state[chart_key].selection)
+    if picked is None:
+        return
+    codes = unfiltered(queries.filter_options).reasons
+    sidebar.choose_all(drill.narrowed(sidebar.active(), picked, fixed, codes))
+    st.session_state[OPEN_LETTERS] = True
+
+
+def chart_and_table(
+    chart: alt.TopLevelMixin, frame: pl.DataFrame, name: str, fixed: Mapping[str, object] | None = None
+) -> None:
+    """Every chart comes with the table behind it and a download. A click on a group opens the
+    Letters page with the current filters narrowed to it (and to `fixed`, the chart's own group)."""
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
+    key = f"chart_{name}"
     with chart_tab:
         if frame.is_empty():
             st.info("Nothing to show for these filters.")
         else:
-            st.altair_chart(chart, width="stretch")
+            st.altair_chart(
+                chart,
+                width="stretch",
+                key=key,
+                on_select=lambda: _open_letters(key, fixed),
+                selection_mode=drill.SELECTION,
+            )
     with table_tab:
         table(frame, name)
+    if st.session_state.pop(OPEN_LETTERS, False):
+        st.switch_page(LETTERS_PAGE)
+
+
+def compare_control(key: str) -> str | None:
+    """The dimension the page's rate charts are split by, side by side (None: not split)."""
+    return st.selectbox(
+        "Compare by",
+        list(queries.COMPARE_BY),
+        index=None,
+        format_func=queries.COMPARE_BY.get,
+        key=key,
+        placeholder="nothing (one rate per group)",
+        help="Split each uphold-rate chart by a second dimension: one dot and 95% interval per value, side "
+        "by side. A reviewer listing several specialties (or states, or cited sources) counts under each.",
+    )
+
+
+def in_order_of(parts: pl.DataFrame, frame: pl.DataFrame, label: str) -> pl.DataFrame:
+    """The split rows of the groups `frame` shows, in its order (its sort, its top-n)."""
+    order = frame.select(label).with_row_index("group_order")
+    return (
+        parts.join(order, on=label)
+        .filter(pl.col("n") >= 1)
+        .sort("group_order", maintain_order=True)
+        .drop("group_order")
+    )
+
+
+def rates(
+    frame: pl.DataFrame,
+    label: str,
+    title: str,
+    name: str,
+    min_n: int,
+    compare: str | None = None,
+    group: str | None = None,
+    category: str | None = None,
+    pick: Sequence[str] | None = None,
+) -> None:
+    """An uphold-rate chart with its table; split by `compare` (queries.compared_rates of `group`,
+    the groups and order of `frame`) when one is chosen and it is not the chart's own dimension."""
+    if compare is None or group is None or compare == group:
+        chart_and_table(charts.rate_bars(frame, label, title, min_n=min_n, pick=pick), frame, name)
+        return
+    parts = in_order_of(filtered(queries.compared_rates, group, compare, category), frame, label)
+    chart = charts.rate_pairs(parts, label, compare, title, min_n=min_n, pick=[*(pick or [label]), compare])
+    chart_and_table(chart, parts, f"{name}-by-{compare}")
 
 
 def headline_with_banner() -> dict[str, Any]:
@@ -116,14 +189,31 @@ def synthetic_banner(synthetic_items: int, items: int) -> None:
         )
 
 
+def adaptive_min_n(decided: int) -> int:
+    """The default minimum n for `decided` items shown: a share of them (settings.MIN_N_SHARE), at
+    least 1 and at most settings.MIN_N_DEFAULT, so that a database of a few hundred letters does
+    not draw most groups faint, and a large one keeps the usual threshold."""
+    return min(settings.MIN_N_DEFAULT, max(1, math.ceil(decided * settings.MIN_N_SHARE)))
+
+
 def min_n_control(
-    key: str, help: str = "Groups with fewer decided items are hidden (tables, bars) or greyed (heatmap)."
+    key: str,
+    decided: int,
+    help: str = "Groups with fewer decided items are drawn faint, showing their n; none is hidden. "
+    "Empty: chosen from the number of decided items shown.",
 ) -> int:
-    return int(
-        st.number_input(
-            "Minimum decided items (n)", min_value=1, value=settings.MIN_N_DEFAULT, step=5, key=key, help=help
-        )
+    """The minimum n: the analyst's number, or (left empty) `adaptive_min_n` of the items shown."""
+    automatic = adaptive_min_n(decided)
+    chosen = st.number_input(
+        "Minimum decided items (n)",
+        min_value=1,
+        value=None,
+        step=5,
+        key=key,
+        placeholder=f"automatic: {automatic}",
+        help=help,
     )
+    return automatic if chosen is None else int(chosen)
 
 
 def percent(value: float | None) -> str:

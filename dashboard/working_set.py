@@ -56,6 +56,7 @@ NO_REASON = "(none found)"  # an item whose rationale states none of the reason 
 # The item columns every filter reads; the citations table repeats them so that one WHERE
 # clause (dashboard.queries.where) filters either table.
 FILTER_COLUMNS = (
+    "item_row",
     "letter_row",
     "decision_date",
     "decision_year",
@@ -72,6 +73,10 @@ FILTER_COLUMNS = (
     "state_set",
     "source_set",
     "reason_set",
+    "treatment_no",
+    "agreement",
+    "reviewer_source",
+    "claims_source",
 )
 ENUM_COLUMNS = {
     ITEMS_TABLE: (

@@ -8,7 +8,8 @@ import streamlit as st
 from dashboard import charts, queries, ui
 
 st.title("Guidelines")
-ui.headline_with_banner()
+head = ui.headline_with_banner()
+st.caption("Click a bar, a dot or a group to read its letters.")
 
 st.subheader("Reviewer citations by source")
 st.caption(
@@ -22,17 +23,18 @@ ui.chart_and_table(
 )
 
 st.subheader("Uphold rate by guideline")
-level_column, min_n_column = st.columns(2)
+level_column, min_n_column, compare_column = st.columns(3)
 level = level_column.radio("Rank by", list(queries.GUIDELINE_KEYS), horizontal=True, key="guidelines_level")
 with min_n_column:
-    min_n = ui.min_n_control("guidelines_min_n")
+    min_n = ui.min_n_control("guidelines_min_n", head["n"])
+with compare_column:
+    compare = ui.compare_control("guidelines_compare")
 st.caption(
-    "The most cited guideline "
-    f"{level}s with at least {min_n} decided items; one row per reviewer citation, so an item "
-    "citing two pages counts for both."
+    f"The most cited guideline {level}s with a decided item; one row per reviewer citation, so an item "
+    f"citing two pages counts for both. Those with fewer than {min_n} decided items are drawn faint."
 )
-ranked = ui.filtered(queries.by_guideline, level, min_n)
-ui.chart_and_table(charts.rate_bars(ranked, "guideline", level), ranked, f"uphold-rate-by-guideline-{level}")
+ranked = ui.filtered(queries.by_guideline, level)
+ui.rates(ranked, "guideline", level, f"uphold-rate-by-guideline-{level}", min_n, compare, level)
 
 st.subheader("Did the reviewer rely on the claims administrator's source?")
 st.caption(
@@ -50,13 +52,26 @@ with left:
     )
 with right:
     st.markdown("**Uphold rate**")
-    ui.chart_and_table(
-        charts.rate_bars(agreement, "agreement", "first sources"),
+    ui.rates(
         agreement.select(
             "agreement", "items", "n", "upheld", "uphold_rate", "uphold_rate_low", "uphold_rate_high"
         ),
+        "agreement",
+        "first sources",
         "source-agreement-uphold-rate",
+        min_n,
+        compare,
+        "agreement",
     )
 st.markdown("**When they differ**: claims administrator's source → reviewer's source")
 pairs = ui.filtered(queries.differing_sources)
-ui.chart_and_table(charts.rate_bars(pairs, "pair", "sources"), pairs, "differing-sources")
+ui.rates(
+    pairs,
+    "pair",
+    "sources",
+    "differing-sources",
+    min_n,
+    compare,
+    "pair",
+    pick=["claims_source", "reviewer_source"],
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from dashboard import charts, queries, ui
@@ -36,11 +37,31 @@ else:
     )
 
 st.subheader("Uphold rate by month of decision")
-by_month = ui.filtered(queries.monthly)
-ui.chart_and_table(charts.rate_over_time(by_month), by_month, "uphold-rate-by-month")
+min_n_column, compare_column = st.columns(2)
+with min_n_column:
+    min_n = ui.min_n_control(
+        "overview_min_n",
+        head["n"],
+        help="Months with fewer decided items are drawn faint. Empty: chosen from the decided items shown.",
+    )
+with compare_column:
+    compare = ui.compare_control("overview_compare")
+st.caption(
+    f"Months with fewer than {min_n} decided items are drawn faint. Click a month to read its letters."
+)
+if compare is None:
+    by_month = ui.filtered(queries.monthly)
+    ui.chart_and_table(charts.rate_over_time(by_month, min_n=min_n), by_month, "uphold-rate-by-month")
+else:
+    by_month = ui.filtered(queries.compared_rates, "month", compare).filter(pl.col("n") >= 1)
+    ui.chart_and_table(
+        charts.rate_over_time(by_month, min_n=min_n, compare=compare),
+        by_month,
+        f"uphold-rate-by-month-{compare}",
+    )
 
 st.subheader("Category mix")
-st.caption("Share of the items shown per DWC treatment category.")
+st.caption("Share of the items shown per DWC treatment category. Click a category to read its letters.")
 mix = ui.filtered(queries.by_category)
 ui.chart_and_table(
     charts.rate_bars(mix, "category", "category", rate="share", n="all_items"), mix, "category-mix"

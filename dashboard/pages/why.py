@@ -4,8 +4,6 @@ a documented shortfall, and a way into the letters behind a reason."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 import streamlit as st
 
@@ -16,10 +14,9 @@ SIDES = {
     "overturned": "Grounds for overturning: share of overturned items",
 }
 SPLITS = {"category": "Category", "decision_year": "Decision year", "specialty": "Reviewer specialty"}
-LETTERS_PAGE = Path(__file__).with_name("letters.py")
 
 st.title("Why requests fail")
-ui.headline_with_banner()
+head = ui.headline_with_banner()
 options = ui.unfiltered(queries.filter_options)
 if not options.reasons:
     st.warning(
@@ -40,9 +37,10 @@ for side, title in SIDES.items():
     st.subheader(title)
     side_shares = shares.filter(pl.col("decision") == side).drop("decision")
     ui.chart_and_table(
-        charts.rate_bars(side_shares, "label", "reason", rate="share", n="decided"),
+        charts.rate_bars(side_shares, "label", "reason", rate="share", n="decided", pick=["reason"]),
         side_shares,
         f"reasons-{side}",
+        fixed={"decision": side},
     )
 
 st.subheader("By category, decision year or reviewer specialty")
@@ -50,7 +48,10 @@ split_column, min_n_column = st.columns(2)
 by = split_column.radio("Split by", list(SPLITS), format_func=SPLITS.get, horizontal=True, key="why_by")
 with min_n_column:
     min_n = ui.min_n_control(
-        "why_min_n", help="Groups with fewer items of that decision are drawn faint, showing their n."
+        "why_min_n",
+        head["n"],
+        help="Groups with fewer items of that decision are drawn faint, showing their n. "
+        "Empty: chosen from the number of decided items shown.",
     )
 st.caption(
     "Each cell: the share of the group's upheld (or overturned) items carrying the reason. Groups with "
@@ -61,7 +62,12 @@ split = ui.filtered(queries.reason_shares, by)
 for side, title in SIDES.items():
     st.markdown(f"**{title}**")
     side_split = split.filter(pl.col("decision") == side).drop("decision")
-    ui.chart_and_table(charts.share_heatmap(side_split, by, min_n), side_split, f"reasons-{side}-by-{by}")
+    ui.chart_and_table(
+        charts.share_heatmap(side_split, by, min_n),
+        side_split,
+        f"reasons-{side}-by-{by}",
+        fixed={"decision": side},
+    )
 
 st.subheader("Uphold rate with and without a documented shortfall")
 st.caption(
@@ -73,7 +79,9 @@ st.caption(
 )
 compared = ui.filtered(queries.with_and_without, settings.REASONS_COMPARED)
 ui.chart_and_table(
-    charts.rate_pairs(compared, "label", "items_carrying", "reason"), compared, "uphold-rate-with-and-without"
+    charts.rate_pairs(compared, "label", "items_carrying", "reason", pick=["reason", "items_carrying"]),
+    compared,
+    "uphold-rate-with-and-without",
 )
 
 st.subheader("Read the letters behind a reason")
@@ -83,4 +91,4 @@ st.caption(
     "page, where the chosen item's evidence sentences are marked in the letter."
 )
 if st.button("Open these letters", on_click=sidebar.choose, args=("reasons", [chosen]), key="why_open"):
-    st.switch_page(LETTERS_PAGE)
+    st.switch_page(ui.LETTERS_PAGE)

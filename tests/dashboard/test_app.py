@@ -148,13 +148,6 @@ def test_treatments_fold_strengths_and_quantities(reference) -> None:
     assert not any(char.isdigit() for name in treatments["treatment"] for char in name.split()[0])
 
 
-@pytest.mark.usefixtures("imr_db")
-def test_minimum_n_hides_small_groups() -> None:
-    at = open_app("treatments", {"include_synthetic": True})
-    at.number_input(key="treatments_min_n").set_value(40).run()
-    assert (at.dataframe[0].value["n"] >= 40).all()
-
-
 # Reviewer specialties --------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import duckdb
 import pytest
@@ -148,3 +149,19 @@ def test_a_filter_changes_the_numbers_and_the_link(page, server: str, fixture_db
     page.goto(shared_link)
     settled(page)
     assert metric(page, "Items") == filtered
+
+
+def test_a_click_on_a_chart_opens_the_letters_of_its_group(page, server: str, fixture_db: Path) -> None:
+    page.goto(f"{server}/treatments")
+    settled(page)
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    dots = chart.locator("g.mark-symbol path")
+    dots.first.wait_for()
+    dots.first.click()
+    page.wait_for_url(re.compile(r"/letters\?.*category="))
+    settled(page)
+    category = parse_qs(urlparse(page.url).query)["category"]
+    assert len(category) == 1
+    expected = expected_items(fixture_db, f"category = '{category[0]}'")
+    assert expected and f"{expected:,} items match" in page.inner_text('[data-testid="stMain"]')
+    page.screenshot(path=str(ARTIFACTS / "letters-from-a-chart.png"), full_page=True)

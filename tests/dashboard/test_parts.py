@@ -39,6 +39,12 @@ filters = st.builds(
     genders=names,
     layouts=names,
     reasons=names,
+    reasons_absent=names,
+    treatments=names,
+    guidelines=names,
+    agreements=names,
+    claims_first_sources=names,
+    reviewer_first_sources=names,
     include_synthetic=st.booleans(),
 )
 
