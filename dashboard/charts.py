@@ -194,7 +194,7 @@ def _days_tooltip(*labels: alt.Tooltip) -> list[alt.Tooltip]:
 def days_over_time(frame: pl.DataFrame, time: str = "month") -> alt.LayerChart:
     """Median days to decision per period, one line per measure, with the band between the
     quartiles."""
-    x = alt.X(f"{time}:T", title="decision date")
+    x = alt.X(f"{time}:T", title="month of decision", axis=alt.Axis(format="%Y-%m", tickCount="month"))
     color = alt.Color("measure:N", title="days from")
     tooltip = _days_tooltip(alt.Tooltip(f"{time}:T", title=time, format="%Y-%m"))
     base = alt.Chart(frame).encode(x=x, color=color, tooltip=tooltip)

@@ -62,7 +62,7 @@ for column, file_format, mime in ((csv_column, "csv", "text/csv"), (parquet_colu
         disabled=not total,
         help="Every column of `decisions`, the rationale, and every citation of each side in one cell "
         '("MTUS: Chronic Pain Medical Treatment Guidelines 2016, Opioids, p. 76-78; ODG: Pain Chapter"). '
-        "Lists are \"a; b\" cells in CSV and lists in Parquet.",
+        'Lists are "a; b" cells in CSV and lists in Parquet.',
     )
 
 st.subheader("Letter")

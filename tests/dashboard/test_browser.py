@@ -35,6 +35,7 @@ PAGES = {
     "specialties": "specialties",
     "guidelines": "guidelines",
     "why": "why",
+    "timeliness": "timeliness",
     "letters": "letters",
     "sql": "sql",
     "quality": "quality",
