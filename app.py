@@ -59,6 +59,12 @@ else:
                 url_path="guidelines",
             ),
             st.Page(PAGES / "why.py", title="Why", icon=":material/help:", url_path="why"),
+            st.Page(
+                PAGES / "timeliness.py",
+                title="Timeliness & modified",
+                icon=":material/schedule:",
+                url_path="timeliness",
+            ),
             st.Page(PAGES / "letters.py", title="Letters", icon=":material/mail:", url_path="letters"),
             *(
                 [st.Page(PAGES / "sql.py", title="SQL", icon=":material/terminal:", url_path="sql")]

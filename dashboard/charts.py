@@ -230,3 +230,49 @@ def rate_pairs(
     )
     small = _small_n_labels(base, "uphold_rate_high", "n", min_n)
     return (interval + small + _pickable(value, pick or [label, pair])).properties(height=alt.Step(16))
+
+
+def _days_tooltip(*labels: alt.Tooltip) -> list[alt.Tooltip]:
+    return [
+        *labels,
+        alt.Tooltip("measure:N", title="from"),
+        alt.Tooltip("median:Q", title="median days", format=".1f"),
+        alt.Tooltip("q1:Q", title="25th percentile", format=".1f"),
+        alt.Tooltip("q3:Q", title="75th percentile", format=".1f"),
+        alt.Tooltip("p10:Q", title="10th percentile", format=".1f"),
+        alt.Tooltip("p90:Q", title="90th percentile", format=".1f"),
+        alt.Tooltip("n:Q", title="n (letters)", format=","),
+    ]
+
+
+def days_over_time(frame: pl.DataFrame, time: str = "month") -> alt.LayerChart:
+    """Median days to decision per period, one line per measure, with the band between the
+    quartiles."""
+    x = alt.X(f"{time}:T", title="month of decision", axis=alt.Axis(format="%Y-%m", tickCount="month"))
+    color = alt.Color("measure:N", title="days from")
+    tooltip = _days_tooltip(alt.Tooltip(f"{time}:T", title=time, format="%Y-%m"))
+    base = alt.Chart(frame).encode(x=x, color=color, tooltip=tooltip)
+    band = base.mark_area(opacity=0.2).encode(
+        y=alt.Y("q1:Q", title="days to decision (median, quartile band)", scale=alt.Scale(zero=False)),
+        y2="q3:Q",
+    )
+    line = _pickable(base.mark_line(point=True).encode(y="median:Q"), [time])
+    return (band + line).properties(height=320)
+
+
+def days_by_group(frame: pl.DataFrame, label: str) -> alt.LayerChart:
+    """Per group (in the frame's order) and measure: the median days as a dot, the quartiles as a
+    thick line and the 10th–90th percentiles as a thin one."""
+    y = alt.Y(f"{label}:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
+    base = alt.Chart(frame).encode(
+        y=y,
+        yOffset=alt.YOffset("measure:N"),
+        color=alt.Color("measure:N", title="days from"),
+        tooltip=_days_tooltip(alt.Tooltip(f"{label}:N")),
+    )
+    spread = base.mark_rule(strokeWidth=1).encode(
+        x=alt.X("p10:Q", title="days to decision (median, quartiles, 10th–90th percentile)"), x2="p90:Q"
+    )
+    quartiles = base.mark_rule(strokeWidth=5, opacity=0.5).encode(x="q1:Q", x2="q3:Q")
+    median = _pickable(base.mark_point(filled=True, size=70).encode(x="median:Q"), [label])
+    return (spread + quartiles + median).properties(height=alt.Step(16))

@@ -56,11 +56,19 @@ class Database:
         self.has_reasons = "item_reasons" in present
         # Written since refreshes load the DWC's listing (with the `dwc_reconciliation` view).
         self.has_dwc_index = "dwc_index" in present
+        # Written since modified requests were flagged; older files' items lack the column.
+        columns = "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'items' AND column_name = ?"
+        self.has_modified = bool(self._root.execute(columns, ["modified"]).fetchone()[0])
         self.letter_count = (
             0 if self.missing_tables else self._root.execute("SELECT count(*) FROM letters").fetchone()[0]
         )
         if self.is_ready:
-            working_set.build(self._root, search_terms=self.has_search_terms, reasons=self.has_reasons)
+            working_set.build(
+                self._root,
+                search_terms=self.has_search_terms,
+                reasons=self.has_reasons,
+                modified=self.has_modified,
+            )
 
     @property
     def is_ready(self) -> bool:

@@ -65,6 +65,7 @@ NARROWS: dict[str, Callable[[Filters, object], Filters]] = {
     "agreement": _one("agreements"),
     "claims_source": _one("claims_first_sources"),
     "reviewer_source": _one("reviewer_first_sources"),
+    "request": _one("requests"),
     "month": _month,
     "year": _year,
     "decision_year": _year,

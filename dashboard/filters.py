@@ -37,6 +37,7 @@ URL_KEYS = {
     "agreements": "agreement",
     "claims_first_sources": "claims_first",
     "reviewer_first_sources": "reviewer_first",
+    "requests": "request",
     "include_synthetic": "synthetic",
 }
 # The filters a chart's group sets (a click opens its letters) that the sidebar has no list for:
@@ -48,8 +49,10 @@ DRILL_ONLY = (
     "agreements",
     "claims_first_sources",
     "reviewer_first_sources",
+    "requests",
 )
 _CASE_SEPARATORS = re.compile(r"[\s,;]+")
+REQUEST_KINDS = ("modified", "not modified")  # utilization review authorized part of it, or none
 GUIDELINE_SEPARATOR = " · "  # joins source, document, section and page in a guideline's name
 
 
@@ -76,6 +79,7 @@ class Filters:
     agreements: tuple[str, ...] = ()  # first sources of both sides compared (AGREEMENTS)
     claims_first_sources: tuple[str, ...] = ()  # the claims administrator's first cited source
     reviewer_first_sources: tuple[str, ...] = ()  # the reviewer's first cited source
+    requests: tuple[str, ...] = ()  # REQUEST_KINDS: a modified request or not (any of)
     include_synthetic: bool = True
 
     @property

@@ -15,17 +15,26 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import fields
 from typing import Literal, NamedTuple
 
 import duckdb
 import polars as pl
+import pyarrow.parquet as pq
 
 from dashboard import reasons, settings
-from dashboard.filters import GUIDELINE_SEPARATOR, NO_CITATION, NO_SUBCATEGORY, FilterOptions, Filters
+from dashboard.filters import (
+    GUIDELINE_SEPARATOR,
+    NO_CITATION,
+    NO_SUBCATEGORY,
+    REQUEST_KINDS,
+    FilterOptions,
+    Filters,
+)
 from dashboard.working_set import (
     AGE_BANDS,
+    ATTACHED_AS,
     CITATIONS_TABLE,
     CUBE_TABLE,
     FILE,
@@ -47,6 +56,9 @@ from dashboard.working_set import (
 from etl.search_terms import query_hashes
 
 Params = list[object]
+
+
+_REQUEST_CONDITIONS = {"modified": "modified IS TRUE", "not modified": "modified IS NOT TRUE"}
 
 
 def where(filters: Filters, con: duckdb.DuckDBPyConnection | None = None) -> tuple[str, Params]:
@@ -113,6 +125,9 @@ def where(filters: Filters, con: duckdb.DuckDBPyConnection | None = None) -> tup
             f"letter_row IN (SELECT letter_row FROM {ITEMS_TABLE} WHERE case_number IN "
             f"({placeholders(filters.cases)}))"
         )
+    if filters.requests:  # by item_row: the citation rows the Guidelines page counts lack `modified`
+        held = " OR ".join(_REQUEST_CONDITIONS[kind] for kind in filters.requests if kind in REQUEST_KINDS)
+        conditions.append(f"item_row IN (SELECT item_row FROM {ITEMS_TABLE} WHERE {held or 'false'})")
     if filters.reasons_absent:
         values = list(filters.reasons_absent)
         lists("reason_set", REASON_SETS, "NOT list_has_any(value_list, ?::VARCHAR[])", [values])
@@ -573,6 +588,68 @@ def compared_rates(
     return with_rates(_frame(con, sql, params))
 
 
+# Timeliness and modified requests --------------------------------------------------------------
+
+# Days from each header date to the decision (the `decisions` columns of the same names).
+DAY_MEASURES = {"days_from_received": "application received", "days_from_assigned": "date assigned"}
+TimelinessGroup = Literal["month", "category", "overall"]
+_TIMELINESS_GROUPS = {"month": "decision_month", "category": "category", "overall": "'all letters'"}
+
+
+def days_to_decision(
+    con: duckdb.DuckDBPyConnection, filters: Filters, by: TimelinessGroup = "overall"
+) -> pl.DataFrame:
+    """Per month of decision, category (most letters first) or over all letters shown, and measure
+    (from application received, from date assigned): letters with that date (`n`) and the median,
+    quartiles and 10th/90th percentiles of their days to decision. A letter decides all its items on
+    one date, so it counts once per group, under each category of its items shown; a letter without
+    the date is left out of that measure."""
+    condition, params = where(filters, con)
+    group = _TIMELINESS_GROUPS[by]
+    measured = " UNION ALL ".join(
+        f"SELECT {by}, '{label}' AS measure, {column} AS days FROM letters WHERE {column} IS NOT NULL"
+        for column, label in DAY_MEASURES.items()
+    )
+    sql = f"""WITH letters AS (
+                  SELECT DISTINCT letter_row, {group}::{"DATE" if by == "month" else "VARCHAR"} AS {by},
+                         {", ".join(DAY_MEASURES)}
+                  FROM {ITEMS_TABLE} WHERE {condition} AND {group} IS NOT NULL)
+              SELECT {by}, measure, count(*)::BIGINT AS n,
+                     quantile_cont(days, 0.5) AS median, quantile_cont(days, 0.25) AS q1,
+                     quantile_cont(days, 0.75) AS q3, quantile_cont(days, 0.1) AS p10,
+                     quantile_cont(days, 0.9) AS p90, min(days) AS fastest, max(days) AS slowest
+              FROM ({measured}) GROUP BY ALL ORDER BY {by}, measure"""
+    frame = _frame(con, sql, params)
+    if by == "category":
+        volume = pl.col("n").sum().over("category")
+        frame = frame.sort(volume, "category", "measure", descending=[True, False, False])
+    return frame
+
+
+def modified_requests(
+    con: duckdb.DuckDBPyConnection, filters: Filters, by: Literal["category"] | None = None
+) -> pl.DataFrame:
+    """Per group (all items, or each category when `by`) and kind of request — modified
+    (utilization review authorized part of it, IMR decided the rest) or not modified —: items and
+    their share of the group's items, and the uphold rate of the decided ones, each with its 95%
+    interval. Both kinds have a row in every group (0 items when the group has none of a kind)."""
+    condition, params = where(filters, con)
+    group = "category" if by else "'all items'"
+    sql = f"""WITH counts AS (
+                  SELECT {group}::VARCHAR AS "group",
+                         CASE WHEN modified THEN 'modified' ELSE 'not modified' END AS request, {RATED}
+                  FROM ({counted(f"{group}, modified", ITEMS_TABLE, condition)}) GROUP BY ALL)
+              SELECT "group", request, coalesce(items, 0)::BIGINT AS items, coalesce(n, 0)::BIGINT AS n,
+                     coalesce(upheld, 0)::BIGINT AS upheld,
+                     sum(coalesce(items, 0)) OVER (PARTITION BY "group")::BIGINT AS group_items
+              FROM (SELECT DISTINCT "group" FROM counts)
+              CROSS JOIN (VALUES ('modified'), ('not modified')) AS kinds(request)
+              LEFT JOIN counts USING ("group", request)
+              ORDER BY group_items DESC, "group", request"""
+    frame = _frame(con, sql, params)
+    return with_rates(with_rates(frame, k="items", n="group_items", name="share"))
+
+
 # Letters explorer ------------------------------------------------------------------------------
 
 EXPLORER_COLUMNS = (
@@ -642,17 +719,114 @@ def explorer_page(
     return _frame(con, _explorer(rows), [*params, *searched, page_size, page * page_size])
 
 
-def export(con: duckdb.DuckDBPyConnection, filters: Filters, hits: Search | None, file_format: str) -> bytes:
-    """All filtered items (the explorer's columns) as CSV or Parquet bytes."""
+# One readable cell per side: "MTUS: Chronic Pain Medical Treatment Guidelines, Opioids, p. 76-78;
+# ODG: Pain Chapter" (a citation with no document, section or page keeps its text as written).
+_CITATION_CELL = """array_to_string(list_transform(coalesce({cites}, []), c -> c.source || ': ' || coalesce(
+    nullif(concat_ws(', ', nullif(concat_ws(' ', c.document, c.year), ''), c.section,
+                     CASE WHEN len(c.pages) > 0 THEN 'p. ' || array_to_string(c.pages, ', ') END), ''),
+    c.text)), '; ')"""
+
+# The export: every column of `decisions` (docs/database.md), the rationale and every citation of
+# both sides, for one page of the filtered items in the Letters page's order. The filter columns
+# come from the working set; the rest from the file, read for the page's letters only. Lists are
+# put in order by sorting (cite_no, …) structs: an aggregate with ORDER BY is many times slower.
+_EXPORT_PAGE = f"""
+WITH page AS MATERIALIZED (
+    SELECT * FROM {ITEMS_TABLE} WHERE {{condition}} AND {{matching}} AND item_row > ?
+    ORDER BY item_row LIMIT ?
+), page_letters AS MATERIALIZED (
+    SELECT DISTINCT doc_id FROM page
+), cited AS MATERIALIZED (
+    SELECT doc_id, item_no, side,
+           list_sort(list(struct_pack(cite_no, source, document, year, section, pages, text))) AS cites
+    FROM {FILE}.citations WHERE doc_id IN (SELECT doc_id FROM page_letters) GROUP BY ALL
+), reasons AS (
+    SELECT doc_id, item_no,
+           list_transform(list_sort(list(struct_pack(reason_no, code))), r -> r.code) AS reasons
+    FROM {{reason_rows}} WHERE doc_id IN (SELECT doc_id FROM page_letters) GROUP BY ALL
+), paths AS (
+    SELECT doc_id, coalesce(min(path) FILTER (WHERE missing_since IS NULL), min(path)) AS source_file
+    FROM {FILE}.files WHERE doc_id IN (SELECT doc_id FROM page_letters) GROUP BY doc_id
+)
+SELECT p.item_row, i.item_id, i.doc_id, i.item_no, l.case_number, l.decision_date, p.decision_year::BIGINT
+       AS decision_year, l.date_of_injury, l.patient_age, p.age_band, l.patient_gender, l.format AS layout,
+       l.priority, i.treatment, i.treatment_key, i.original_request, p.modified, i.category, i.subcategory,
+       i.classified_by, i.classified_match, i.decision, i.decision = 'upheld' AS upheld,
+       coalesce(rs.reasons, []) AS reasons, sp.value_list AS reviewer_specialties,
+       st.value_list AS reviewer_states,
+       r.cites[1].source AS reviewer_source, r.cites[1].document AS reviewer_document,
+       r.cites[1].section AS reviewer_section, coalesce(r.cites[1].pages, []) AS reviewer_pages,
+       list_sort(list_distinct(list_transform(coalesce(r.cites, []), c -> c.source))) AS reviewer_sources,
+       c.cites[1].source AS claims_source, c.cites[1].document AS claims_document,
+       c.cites[1].section AS claims_section, coalesce(c.cites[1].pages, []) AS claims_pages,
+       list_sort(list_distinct(list_transform(coalesce(c.cites, []), c -> c.source))) AS claims_sources,
+       p.days_from_received::BIGINT AS days_from_received, p.days_from_assigned::BIGINT AS days_from_assigned,
+       l.synthetic, f.source_file, i.rationale,
+       {_CITATION_CELL.format(cites="r.cites")} AS reviewer_citations,
+       {_CITATION_CELL.format(cites="c.cites")} AS claims_citations
+FROM page p
+JOIN {FILE}.items i ON i.doc_id = p.doc_id AND i.item_no = p.item_no
+JOIN {FILE}.letters l ON l.doc_id = p.doc_id
+JOIN {SPECIALTY_SETS} sp ON sp.set_no = p.specialty_set
+JOIN {STATE_SETS} st ON st.set_no = p.state_set
+LEFT JOIN cited r ON r.doc_id = p.doc_id AND r.item_no = p.item_no AND r.side = 'reviewer'
+LEFT JOIN cited c ON c.doc_id = p.doc_id AND c.item_no = p.item_no AND c.side = 'claims'
+LEFT JOIN reasons rs ON rs.doc_id = p.doc_id AND rs.item_no = p.item_no
+LEFT JOIN paths f ON f.doc_id = p.doc_id
+ORDER BY p.item_row
+"""
+# The list columns, written as "a; b" cells in CSV (Parquet keeps them lists).
+EXPORT_LISTS = (
+    "reasons", "reviewer_specialties", "reviewer_states", "reviewer_pages", "reviewer_sources",
+    "claims_pages", "claims_sources",
+)  # fmt: skip
+
+
+def export_pages(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    hits: Search | None,
+    page_rows: int = settings.EXPORT_PAGE_ROWS,
+) -> Iterator[pl.DataFrame]:
+    """The filtered items with every export column, `page_rows` at a time in the Letters page's
+    order: a large export is read and written page by page, never held whole as a frame."""
     condition, params = where(filters, con)
     matching, searched = _matching(hits)
-    rows = f"SELECT * FROM {ITEMS_TABLE} WHERE {condition} AND {matching}"
-    frame = _frame(con, _explorer(rows), [*params, *searched])
+    reason_rows = f"{FILE}.item_reasons" if _has_table(con, "item_reasons") else _NO_REASON_ROWS
+    sql = _EXPORT_PAGE.format(condition=condition, matching=matching, reason_rows=reason_rows)
+    after = 0
+    while True:
+        page = _frame(con, sql, [*params, *searched, after, page_rows])
+        if page.is_empty():
+            return
+        after = page["item_row"][-1]
+        yield page.drop("item_row")
+
+
+# A file written before reason codes existed has no `item_reasons`: no row of it.
+_NO_REASON_ROWS = "(SELECT NULL::VARCHAR AS doc_id, NULL::INTEGER AS item_no, NULL AS code, 0 AS reason_no)"
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    sql = f"SELECT count(*) FROM duckdb_tables() WHERE database_name = '{ATTACHED_AS}' AND table_name = ?"
+    return bool(con.execute(sql, [table]).fetchone()[0])
+
+
+def export(con: duckdb.DuckDBPyConnection, filters: Filters, hits: Search | None, file_format: str) -> bytes:
+    """All filtered items (`export_pages`) as CSV or Parquet bytes, written a page at a time: the
+    bytes are the only whole copy held (Parquet: one row group per page)."""
     buffer = io.BytesIO()
-    if file_format == "parquet":
-        frame.write_parquet(buffer)
-    else:
-        frame.with_columns(pl.col("specialties", "states", "reasons").list.join("; ")).write_csv(buffer)
+    writer: pq.ParquetWriter | None = None
+    for number, page in enumerate(export_pages(con, filters, hits)):
+        if file_format == "parquet":
+            table = page.to_arrow()
+            writer = writer or pq.ParquetWriter(buffer, table.schema)
+            writer.write_table(table)
+        else:
+            cells = page.with_columns(pl.col(EXPORT_LISTS).list.join("; "))
+            cells.write_csv(buffer, include_header=number == 0)
+    if writer is not None:
+        writer.close()
     return buffer.getvalue()
 
 

@@ -38,6 +38,7 @@ DRILL_LABELS = {
     "agreements": "First sources of both sides",
     "claims_first_sources": "Claims administrator's first source",
     "reviewer_first_sources": "Reviewer's first source",
+    "requests": "Request (modified or not)",
 }
 assert set(DRILL_LABELS) == set(DRILL_ONLY)
 

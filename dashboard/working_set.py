@@ -174,6 +174,8 @@ SELECT doc_id, item_no, list(DISTINCT code ORDER BY code) AS reasons FROM dash_r
 CREATE TEMP TABLE dash_letters AS
 SELECT row_number() OVER ()::INTEGER AS letter_row, l.doc_id, l.case_number, l.decision_date,
        l.patient_age, l.patient_gender, l.format, l.synthetic,
+       (l.decision_date - l.application_received)::INTEGER AS days_from_received,
+       (l.decision_date - l.date_assigned)::INTEGER AS days_from_assigned,
        sp.set_no AS specialty_set, st.set_no AS state_set
 FROM letters l
 JOIN dash_letter_lists ll USING (doc_id)
@@ -202,8 +204,9 @@ SELECT l.letter_row, ('0x' || i.doc_id)::UBIGINT AS doc_key, i.item_id, i.doc_id
      | ((i.category = 'Other' AND i.subcategory IS NULL)::UTINYINT << 5)
      | ((len(so.value_list) = 0)::UTINYINT << 6))::UTINYINT AS flags,
     l.specialty_set, l.state_set, so.set_no AS source_set, rs.set_no AS reason_set,
-    s.reviewer_source, s.claims_source, {AGREEMENT_SQL} AS agreement
-FROM items i
+    s.reviewer_source, s.claims_source, {AGREEMENT_SQL} AS agreement,
+    l.days_from_received, l.days_from_assigned, i.modified
+FROM dash_file_items i
 JOIN dash_letters l USING (doc_id)
 LEFT JOIN dash_cited s USING (doc_id, item_no)
 JOIN memory.main.{SOURCE_SETS} so ON so.value_list = coalesce(s.reviewer_sources, [])
@@ -220,6 +223,7 @@ SELECT (rowid + 1)::UINTEGER AS item_row, * FROM dash_items_sorted;
 
 DROP TABLE dash_items_sorted;
 DROP TABLE dash_item_reasons;
+DROP VIEW dash_file_items;
 """
 
 
@@ -300,10 +304,21 @@ REASON_ROWS = {
 }
 
 
-def build(con: duckdb.DuckDBPyConnection, search_terms: bool = True, reasons: bool = True) -> None:
+# The file's items; a file written before modified requests were flagged has no `modified`.
+FILE_ITEMS = {
+    True: "CREATE TEMP VIEW dash_file_items AS SELECT * FROM items",
+    False: "CREATE TEMP VIEW dash_file_items AS SELECT *, NULL::BOOLEAN AS modified FROM items",
+}
+
+
+def build(
+    con: duckdb.DuckDBPyConnection, search_terms: bool = True, reasons: bool = True, modified: bool = True
+) -> None:
     """Create the tables from the attached database (its catalog must be the default one);
-    `search_terms` when it has the `item_terms` table, `reasons` when it has `item_reasons`."""
+    `search_terms` when it has the `item_terms` table, `reasons` when it has `item_reasons`,
+    `modified` when its items have that column."""
     con.execute(REASON_ROWS[reasons])
+    con.execute(FILE_ITEMS[modified])
     con.execute(BUILD)
     _to_enums(con, ITEMS_TABLE)
     con.execute(CITATIONS)  # after the items' ENUMs, so that its filter columns share their types

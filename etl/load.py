@@ -31,12 +31,13 @@ CREATE TABLE IF NOT EXISTS items (
     item_id VARCHAR NOT NULL, doc_id VARCHAR NOT NULL, item_no INTEGER NOT NULL, treatment VARCHAR,
     treatment_key VARCHAR,
     original_request VARCHAR, decision VARCHAR, category VARCHAR, subcategory VARCHAR,
-    rationale VARCHAR, classified_by VARCHAR, classified_match VARCHAR
+    rationale VARCHAR, classified_by VARCHAR, classified_match VARCHAR, modified BOOLEAN
 );
 -- Added after schema 2 was released: a database made before gets them here, empty until the
 -- parser-version change re-derives its letters.
 ALTER TABLE items ADD COLUMN IF NOT EXISTS classified_by VARCHAR;
 ALTER TABLE items ADD COLUMN IF NOT EXISTS classified_match VARCHAR;
+ALTER TABLE items ADD COLUMN IF NOT EXISTS modified BOOLEAN;
 CREATE TABLE IF NOT EXISTS item_reasons (
     doc_id VARCHAR NOT NULL, item_no INTEGER NOT NULL, reason_no INTEGER NOT NULL, code VARCHAR NOT NULL,
     evidence VARCHAR
@@ -95,7 +96,7 @@ WITH specialties AS (
     SELECT doc_id, list(state ORDER BY position) AS reviewer_states FROM reviewer_states GROUP BY doc_id
 ), sides AS (
     SELECT doc_id, item_no, side,
-           list(source ORDER BY cite_no) AS sources,
+           list_sort(list_distinct(list(source))) AS sources,
            first(source ORDER BY cite_no) AS source, first(document ORDER BY cite_no) AS document,
            first(section ORDER BY cite_no) AS section, first(pages ORDER BY cite_no) AS pages
     FROM citations GROUP BY doc_id, item_no, side
@@ -113,7 +114,7 @@ SELECT
          WHEN l.patient_age < 35 THEN '25-34' WHEN l.patient_age < 45 THEN '35-44'
          WHEN l.patient_age < 55 THEN '45-54' WHEN l.patient_age < 65 THEN '55-64' ELSE '65+' END AS age_band,
     l.patient_gender, l.format AS layout, l.priority,
-    i.treatment, i.treatment_key, i.original_request, i.category, i.subcategory,
+    i.treatment, i.treatment_key, i.original_request, i.modified, i.category, i.subcategory,
     i.classified_by, i.classified_match, i.decision,
     i.decision = 'upheld' AS upheld, coalesce(rs.reasons, []) AS reasons,
     coalesce(sp.reviewer_specialties, []) AS reviewer_specialties,
@@ -122,6 +123,8 @@ SELECT
     coalesce(r.pages, []) AS reviewer_pages, coalesce(r.sources, []) AS reviewer_sources,
     c.source AS claims_source, c.document AS claims_document, c.section AS claims_section,
     coalesce(c.pages, []) AS claims_pages, coalesce(c.sources, []) AS claims_sources,
+    l.decision_date - l.application_received AS days_from_received,
+    l.decision_date - l.date_assigned AS days_from_assigned,
     l.synthetic, coalesce(f.present, f.any_path) AS source_file
 FROM items i
 JOIN letters l USING (doc_id)

@@ -12,6 +12,7 @@ import polars as pl
 
 from etl import rules
 from etl.classify import treatment_key
+from etl.modified import modified_flags
 from etl.records import Letter
 from etl.search_terms import item_hashes
 
@@ -73,6 +74,7 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
             (doc_id, position, state) for position, state in enumerate(record["reviewer_states"], start=1)
         ]
         key = doc_key(doc_id)
+        modified = modified_flags(loaded.text, record["items"])
         for item_no, item in enumerate(record["items"], start=1):
             hashes = item_hashes(item["treatment"], item["rationale"])
             terms["term_hash"] += hashes
@@ -94,6 +96,7 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
                     item["rationale"],
                     classified_by.get("method"),
                     classified_by.get("matched"),
+                    modified[item_no - 1],
                 )
             )
             rows["item_reasons"] += [
@@ -173,6 +176,7 @@ _SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "rationale": pl.String,
         "classified_by": pl.String,
         "classified_match": pl.String,
+        "modified": pl.Boolean,
     },
     "item_terms": {"term_hash": pl.UInt32, "doc_key": pl.UInt64, "item_no": pl.UInt16},
     "item_reasons": {

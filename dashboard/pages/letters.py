@@ -60,6 +60,9 @@ for column, file_format, mime in ((csv_column, "csv", "text/csv"), (parquet_colu
         key=f"export_{file_format}",
         on_click="ignore",
         disabled=not total,
+        help="Every column of `decisions`, the rationale, and every citation of each side in one cell "
+        '("MTUS: Chronic Pain Medical Treatment Guidelines 2016, Opioids, p. 76-78; ODG: Pain Chapter"). '
+        'Lists are "a; b" cells in CSV and lists in Parquet.',
     )
 
 st.subheader("Letter")

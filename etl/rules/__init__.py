@@ -45,6 +45,15 @@ class Drug:
 
 
 @dataclass(frozen=True)
+class ModifiedWording:
+    """A way a letter states, in the sentences between an item's original request and its decided
+    portion, that utilization review authorized part of the request (`modified`) or none of it."""
+
+    modified: bool
+    pattern: str  # a regular expression over lower-case text with single spaces
+
+
+@dataclass(frozen=True)
 class GuidelineAlias:
     """A way of writing a book or chapter (role "chapter"), the guideline itself ("source": ODG,
     ACOEM, never a document) or its edition's title ("title": a document only when no chapter is
@@ -151,6 +160,16 @@ def categories() -> dict[str, tuple[str, ...]]:
         if row["subcategory"]:
             table[row["category"]] = (*subs, row["subcategory"])
     return table
+
+
+@cache
+def modified_request_wording() -> tuple[ModifiedWording, ...]:
+    """Ways of stating a modified request (modified-requests.csv); `meaning` is "modified" or
+    "not modified"."""
+    meanings = {"modified": True, "not modified": False}
+    return tuple(
+        ModifiedWording(meanings[row["meaning"]], row["pattern"]) for row in _rows("modified-requests.csv")
+    )
 
 
 @cache

@@ -36,6 +36,7 @@ PAGES = {
     "specialties": "specialties",
     "guidelines": "guidelines",
     "why": "why",
+    "timeliness": "timeliness",
     "letters": "letters",
     "sql": "sql",
     "quality": "quality",

@@ -187,6 +187,12 @@ GROUPS = [
         "NOT list_contains(reasons, 'missing_findings')",
     ),
     ({"reason": NO_REASON}, {"decision": "overturned"}, "decision = 'overturned' AND len(reasons) = 0"),
+    ({"request": "modified"}, None, "modified"),
+    (
+        {"category": "Pharmaceuticals"},
+        {"request": "not modified"},
+        "category = 'Pharmaceuticals' AND NOT modified",
+    ),
 ]
 
 

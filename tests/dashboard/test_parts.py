@@ -113,7 +113,8 @@ def test_working_set_agrees_with_the_decisions_view(fixture_db: Path, reference)
     columns = (
         "item_id, decision_date, decision_year, age_band::VARCHAR, layout::VARCHAR, synthetic, "
         "category::VARCHAR, "
-        "subcategory::VARCHAR, treatment_key, upheld, reviewer_source::VARCHAR, claims_source::VARCHAR"
+        "subcategory::VARCHAR, treatment_key, upheld, reviewer_source::VARCHAR, claims_source::VARCHAR, "
+        "days_from_received, days_from_assigned, modified"
     )
     mine = db.cursor().execute(
         f"""SELECT {columns}, nullif(decision::VARCHAR, 'unknown'), sp.value_list, st.value_list,
