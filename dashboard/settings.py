@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 PAGE_SIZE = 50  # rows per page in the letters explorer
+SEARCH_PREFIX_MIN = 3  # letters or digits a prefix search ("gab*") needs
+SEARCH_PREFIX_CAP = 50  # words one prefix may stand for; a broader prefix is refused
 MIN_N_DEFAULT = 30  # decided items below which a rate is greyed out or hidden
 TOP_TREATMENTS = 25  # treatments listed in a category's drill-down
 TOP_GUIDELINES = 30  # guideline documents, sections or pages ranked
