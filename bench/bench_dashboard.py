@@ -14,6 +14,7 @@ import argparse
 import os
 import platform
 import random
+import resource
 import statistics
 import sys
 import time
@@ -453,6 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     db = Database(file_identity(args.db))
     working_set_seconds = time.perf_counter() - started
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB → GiB, the build's peak
     letters, items = (
         db.cursor().execute("SELECT count(DISTINCT letter_row), count(*) FROM dash_items").fetchone()
     )
@@ -466,7 +468,10 @@ def main(argv: list[str] | None = None) -> int:
     # The searches first, before the pandas frames fill the memory.
     searches = search_table(db, filter_sets, args.runs)
     rare, rare_outside_items = rare_drug_letters(db)
-    print(f"{machine}\n\nOnce per refresh: working set {working_set_seconds:.1f} s.\n")
+    print(
+        f"{machine}\n\nOnce per refresh: working set {working_set_seconds:.1f} s "
+        f"(peak memory of the process {peak_gb:.1f} GiB).\n"
+    )
     print(
         f"Whole-letter postings: {postings:,}. '{RARE_SUMMARY_DRUG}': in {rare:,} letters, "
         f"{rare_outside_items:,} of them naming it in no item's treatment or rationale.\n"
