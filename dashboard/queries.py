@@ -512,7 +512,7 @@ def _matching(found: Search | None) -> tuple[str, Params]:
         return "false", []
     _, postings, row = SEARCH_SCOPES[found.scope]
     pairs = [(term_hash(form), number) for number, word in enumerate(found.words) for form in word.forms]
-    hashes = sorted({term_hash for term_hash, _ in pairs})
+    hashes = sorted({hashed for hashed, _ in pairs})
     # The hashes cast to the column's type, so that the scan skips the row groups of other words.
     words = f"p.term_hash IN ({', '.join(['?::UINTEGER'] * len(hashes))})"
     if len(found.words) == 1:
