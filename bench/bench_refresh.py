@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -70,6 +71,12 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def children_cpu_seconds() -> float:
+    """CPU time (user + system) of every finished child process and the children they waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed_command(command: list[str], code: Path = ROOT) -> tuple[float, int]:
     """Wall seconds and peak tree memory of a command run in the checkout `code`."""
     started = time.perf_counter()
@@ -108,15 +115,23 @@ def main() -> None:
     options.add_argument("--pdf-share", type=float, default=0.0)
     options.add_argument("--workers", type=int, default=os.cpu_count())
     options.add_argument("--baseline-code", type=Path, help="another checkout, timed alternately")
+    options.add_argument(
+        "--no-parse-baseline", action="store_true", help="skip the single-process parse (the slowest step)"
+    )
     args = options.parse_args()
     folder = corpus(args.letters, args.pdf_share)
     codes = {"this code": ROOT} | (
         {"baseline code": args.baseline_code.resolve()} if args.baseline_code else {}
     )
     io_floor = [read_all(folder) for _ in range(args.runs)]
-    parse_only = [timed_command([sys.executable, "-m", "etl", "parse", str(folder)])[0]]
+    parse_only = (
+        []
+        if args.no_parse_baseline
+        else [timed_command([sys.executable, "-m", "etl", "parse", str(folder)])[0]]
+    )
     builds: dict[str, list[float]] = {name: [] for name in codes}
     peaks: dict[str, list[int]] = {name: [] for name in codes}
+    cpu: dict[str, list[float]] = {name: [] for name in codes}
     unchanged: dict[str, list[float]] = {name: [] for name in codes}
     sizes: dict[str, int] = {}
     for _ in range(args.runs):
@@ -126,7 +141,9 @@ def main() -> None:
                 leftover.unlink()
             refresh = [sys.executable, "-m", "etl", "refresh", "--source", str(folder), "--db", str(db)]
             refresh += ["--workers", str(args.workers)]
+            cpu_before = children_cpu_seconds()
             seconds, peak = timed_command(refresh, code)
+            cpu[name].append(children_cpu_seconds() - cpu_before)
             builds[name].append(seconds)
             peaks[name].append(peak)
             unchanged[name].append(timed_command(refresh, code)[0])
@@ -143,25 +160,30 @@ def main() -> None:
     print(
         f"| baseline: read every file | {median(io_floor):.1f} | {args.letters / median(io_floor):,.0f} | |"
     )
-    print(
-        f"| baseline: `python -m etl parse`, 1 process | {median(parse_only):.1f} | "
-        f"{args.letters / median(parse_only):,.0f} | |"
-    )
+    if parse_only:
+        print(
+            f"| baseline: `python -m etl parse`, 1 process | {median(parse_only):.1f} | "
+            f"{args.letters / median(parse_only):,.0f} | |"
+        )
     for name in codes:
         label = "" if len(codes) == 1 else f", {name}"
         print(
             f"| refresh into an empty database{label} | {median(builds[name]):.1f} | "
             f"{args.letters / median(builds[name]):,.0f} | {max(peaks[name]) / 2**20:,.0f} MB (max) |"
         )
+        print(
+            f"| refresh into an empty database{label}, CPU time of the process tree | "
+            f"{median(cpu[name]):.1f} | {args.letters / median(cpu[name]):,.0f} per CPU second | |"
+        )
         print(f"| refresh, nothing changed{label} | {median(unchanged[name]):.1f} | | |")
     for name in codes:
         label = "" if len(codes) == 1 else f" ({name})"
         print(f"\ndatabase size{label}: {sizes[name] / 2**20:,.0f} MB")
     if len(codes) > 1:
-        print(
-            "\nEach run, this code then the baseline code:",
-            {name: [round(s, 1) for s in builds[name]] for name in codes},
-        )
+        for name in codes:
+            walls = ", ".join(f"{seconds:.1f}" for seconds in builds[name])
+            cpus = ", ".join(f"{seconds:.1f}" for seconds in cpu[name])
+            print(f"\n{name}, each refresh into an empty database in run order: {walls} s ({cpus} CPU s)")
 
 
 if __name__ == "__main__":
