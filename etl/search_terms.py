@@ -50,7 +50,9 @@ def words(text: str) -> set[bytes]:
     text is cut on every refresh of it."""
     if not text.isascii():
         return {term.encode() for term in terms(text)}
-    return set(text.encode().translate(_ASCII_WORDS).split()) - _unindexed_bytes()
+    found = set(text.encode().translate(_ASCII_WORDS).split())
+    found -= _unindexed_bytes()  # in place: a hundred removals instead of copying hundreds of words
+    return found
 
 
 def hashes(encoded_words: set[bytes]) -> list[int]:
