@@ -3,8 +3,9 @@
 Builds (once, if missing) a database of generated letters straight from the generator's truth
 records — no parsing — into bench/out/ (git-ignored). Then, in one run: each page's queries
 (dashboard.queries, exactly as the pages call them, without Streamlit's cache), then the same
-aggregations in pandas over the same flat tables held in memory, unfiltered and filtered.
-Prints a markdown table of medians for docs/benchmarks.md.
+aggregations in pandas over the same flat tables held in memory, unfiltered and filtered; and the
+Letters page's searches (whole letters, prefix, multi-word, items only) against the plain way in
+DuckDB, `ILIKE` over every letter text. Prints markdown tables of medians for docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import os
 import platform
 import random
+import resource
 import statistics
 import sys
 import time
@@ -32,8 +34,17 @@ sys.path.insert(0, str(ROOT))
 from dashboard import queries  # noqa: E402
 from dashboard.connection import Database, file_identity  # noqa: E402
 from dashboard.filters import Filters  # noqa: E402
-from dashboard.working_set import FILE, ITEMS_TABLE, SOURCE_SETS, SPECIALTY_SETS, STATE_SETS  # noqa: E402
+from dashboard.working_set import (  # noqa: E402
+    FILE,
+    ITEMS_TABLE,
+    LETTER_TERMS_TABLE,
+    SOURCE_SETS,
+    SPECIALTY_SETS,
+    STATE_SETS,
+    TERMS_TABLE,
+)
 from etl.load import LoadedLetter, create_schema, insert_letters  # noqa: E402
+from etl.search_terms import term_hash  # noqa: E402
 from etl.synth.generate import generate_letter  # noqa: E402
 
 BATCH = 20_000
@@ -85,6 +96,17 @@ FILTERED = Filters(
     specialties=("Physical Medicine & Rehabilitation",),
 )
 SEARCH = "norco"
+# (what it shows, search, scope). The rare drug: the drug of etl/rules/drugs.csv that generated
+# letters name most often only in their case summaries (naloxone: in about 1 letter in 750, named
+# by an item of the letter in a quarter of them); the bench prints how many letters hold it.
+RARE_SUMMARY_DRUG = "naloxone"
+SEARCHES = (
+    ("plain word", "norco", "letter"),
+    ("prefix", "gabapent*", "letter"),
+    ("rare drug, mostly in case summaries", RARE_SUMMARY_DRUG, "letter"),
+    ("multi-word", "lumbar epidural injection", "letter"),
+    ("plain word, items only (the previous search)", "norco", "item"),
+)
 PANDAS_ENUMS = (
     "age_band",
     "gender",
@@ -103,12 +125,12 @@ def duckdb_pages(db: Database, filters: Filters, category: str) -> dict[str, Cal
 
     def letters(search: str | None) -> Callable[[], object]:
         def run() -> object:
-            hits = queries.search_hits(search) if search else None
-            page = queries.explorer_page(c(), filters, hits, 0)
+            found = queries.search(c(), search, "item") if search else None
+            page = queries.explorer_page(c(), filters, found, 0)
             doc_id = page["doc_id"][0]
             return (
                 queries.headline(c(), filters),
-                queries.explorer_count(c(), filters, hits),
+                queries.explorer_count(c(), filters, found),
                 queries.letter(c(), doc_id),
                 queries.letter_items(c(), doc_id),
             )
@@ -153,6 +175,105 @@ def duckdb_pages(db: Database, filters: Filters, category: str) -> dict[str, Cal
             queries.refresh_runs(c()),
         ),
     }
+
+
+def search_page(db: Database, filters: Filters, search: str, scope: str) -> Callable[[], int]:
+    """The Letters page with a search, as the page runs it: the search's words looked up, the
+    count, the first page, the first letter with its items. Returns the count."""
+    c = db.cursor
+
+    def run() -> int:
+        found = queries.search(c(), search, scope)
+        page = queries.explorer_page(c(), filters, found, 0)
+        count = queries.explorer_count(c(), filters, found)
+        if not page.is_empty():
+            queries.letter(c(), page["doc_id"][0])
+            queries.letter_items(c(), page["doc_id"][0])
+        return count
+
+    return run
+
+
+def ilike_page(db: Database, filters: Filters, search: str, scope: str) -> Callable[[], int]:
+    """The baseline: the same page with every word (a prefix's stem) matched by `ILIKE` over the
+    letter texts in the file (scope `item`: the items' treatment and rationale) — one scan of every
+    text — then counted and paged like the page."""
+    c = db.cursor
+    stems = [word.strip("*") for word in search.split()]
+    key, texts, text = (
+        ("doc_id", "letter_texts", "text")
+        if scope == "letter"
+        else ("item_id", "items", "treatment || ' ' || coalesce(rationale, '')")
+    )
+
+    def run() -> int:
+        cursor = c()
+        condition, params = queries.where(filters, cursor)
+        cursor.execute(
+            f"CREATE OR REPLACE TEMP TABLE bench_hits AS SELECT {key} FROM {FILE}.{texts} "
+            f"WHERE {' AND '.join([f'{text} ILIKE ?'] * len(stems))}",
+            [f"%{stem}%" for stem in stems],
+        )
+        matching = f"{condition} AND {key} IN (SELECT {key} FROM bench_hits)"
+        count = cursor.execute(f"SELECT count(*) FROM {ITEMS_TABLE} WHERE {matching}", params).fetchone()[0]
+        page = cursor.execute(
+            f"SELECT doc_id FROM {ITEMS_TABLE} WHERE {matching} ORDER BY item_row LIMIT 50", params
+        ).fetchall()
+        if page:
+            queries.letter(c(), page[0][0])
+            queries.letter_items(c(), page[0][0])
+        return count
+
+    return run
+
+
+def wall_and_cpu_ms(function: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median wall and CPU milliseconds of `runs` calls (CPU: every thread of this process, which
+    runs DuckDB's; on a machine others keep busy, wall time grows while CPU time does not)."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        function()
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def search_table(db: Database, filter_sets: tuple, runs: int) -> list[str]:
+    """Markdown rows: each search, filtered and not, against the ILIKE baseline (timed once: each
+    run scans gigabytes of text at a million letters)."""
+    lines = [
+        "| search | scope | filters | items found | DuckDB (ms) | DuckDB CPU (ms) | ILIKE items | ILIKE (ms) "
+        "| ILIKE CPU (ms) | speed-up (CPU) | under 300 ms |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for label, filters in filter_sets:
+        for what, search, scope in SEARCHES:
+            ours, theirs = search_page(db, filters, search, scope), ilike_page(db, filters, search, scope)
+            found = ours()  # also the warm-up
+            ours_ms, ours_cpu = wall_and_cpu_ms(ours, runs)
+            matched = theirs()
+            theirs_ms, theirs_cpu = wall_and_cpu_ms(theirs, 1)
+            lines.append(
+                f"| {what}: `{search}` | {queries.SEARCH_SCOPES[scope][0]} | {label} | {found:,} | "
+                f"{ours_ms:.0f} | {ours_cpu:.0f} | {matched:,} | {theirs_ms:.0f} | {theirs_cpu:.0f} | "
+                f"{theirs_cpu / ours_cpu:.0f}× | {'yes' if ours_ms < 300 else 'no'} |"
+            )
+    return lines
+
+
+def rare_drug_letters(db: Database) -> tuple[int, int]:
+    """(letters naming the rare drug, of which no item names it in its treatment or rationale)."""
+    hashed = term_hash(RARE_SUMMARY_DRUG)
+    cursor = db.cursor()
+    letters = cursor.execute(f"SELECT count(*) FROM {LETTER_TERMS_TABLE} WHERE term_hash = ?", [hashed])
+    in_letters = letters.fetchone()[0]
+    items = cursor.execute(
+        f"""SELECT count(DISTINCT d.letter_row) FROM {TERMS_TABLE} t JOIN {ITEMS_TABLE} d USING (item_row)
+            WHERE t.term_hash = ?""",
+        [hashed],
+    )
+    return in_letters, in_letters - items.fetchone()[0]
 
 
 def _texts(path: str, chunk: int = 100_000) -> pd.Series:
@@ -339,6 +460,9 @@ def main(argv: list[str] | None = None) -> int:
         "--letters", type=int, default=1_000_000, help="letters to generate if --db is missing"
     )
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--only", choices=("all", "search"), default="all", help="search: the search table alone"
+    )
     args = parser.parse_args(argv)
     if not args.db.exists():
         build(args.db, args.letters)
@@ -346,12 +470,34 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     db = Database(file_identity(args.db))
     working_set_seconds = time.perf_counter() - started
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB → GiB, the build's peak
     letters, items = (
         db.cursor().execute("SELECT count(DISTINCT letter_row), count(*) FROM dash_items").fetchone()
     )
+    postings = db.cursor().execute(f"SELECT count(*) FROM {LETTER_TERMS_TABLE}").fetchone()[0]
+    filter_sets = (("none", ALL), ("2016+, Pharmaceuticals, PM&R reviewer", FILTERED))
+    machine = (
+        f"{letters:,} generated letters, {items:,} items; {args.db.stat().st_size / 1e9:.1f} GB file; "
+        f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}); "
+        f"duckdb {duckdb.__version__}, pandas {pd.__version__}; median of {args.runs} runs."
+    )
+    # The searches first, before the pandas frames fill the memory.
+    searches = search_table(db, filter_sets, args.runs)
+    rare, rare_outside_items = rare_drug_letters(db)
+    print(
+        f"{machine}\n\nOnce per refresh: working set {working_set_seconds:.1f} s "
+        f"(peak memory of the process {peak_gb:.1f} GiB).\n"
+    )
+    print(
+        f"Whole-letter postings: {postings:,}. '{RARE_SUMMARY_DRUG}': in {rare:,} letters, "
+        f"{rare_outside_items:,} of them naming it in no item's treatment or rationale.\n"
+    )
+    print("\n".join(searches) + "\n")
+    if args.only == "search":
+        db.close()
+        return 0
     category = queries.by_category(db.cursor(), ALL)["category"][0]
     options_ms = median_ms(lambda: queries.filter_options(db.cursor()), args.runs)
-    filter_sets = (("none", ALL), ("2016+, Pharmaceuticals, PM&R reviewer", FILTERED))
     # DuckDB is timed before the pandas frames (18 GB) exist, as the dashboard runs: without
     # another engine's data crowding the memory of a 24 GB machine.
     ours = {
@@ -371,17 +517,7 @@ def main(argv: list[str] | None = None) -> int:
             shown["upheld"].sum(),
         )
 
-    print(
-        f"{letters:,} generated letters, {items:,} items; {args.db.stat().st_size / 1e9:.1f} GB file; "
-        f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}); "
-        f"duckdb {duckdb.__version__}, "
-        f"pandas {pd.__version__}; median of {args.runs} runs.\n"
-    )
-    print(
-        f"Once per refresh: working set {working_set_seconds:.1f} s "
-        f"(pandas baseline load {pandas_seconds:.1f} s); "
-        f"sidebar filter options {options_ms:.0f} ms.\n"
-    )
+    print(f"Pandas baseline load {pandas_seconds:.1f} s; sidebar filter options {options_ms:.0f} ms.\n")
     print("| page | filters | DuckDB (ms) | pandas (ms) | speed-up | under 300 ms |")
     print("|---|---|---:|---:|---:|---|")
     for label, filters in filter_sets:

@@ -1,11 +1,14 @@
-"""End-to-end refresh: `python bench/bench_refresh.py [--letters 100000] [--runs 3] [--pdf-share 0.1]`.
+"""End-to-end refresh: `python bench/bench_refresh.py [--letters 100000] [--runs 3] [--pdf-share 0.1]
+[--baseline-code DIR]`.
 
 Builds (once, under bench/out/) a corpus of generated letters with `python -m etl synth`, then
 measures, in the same run:
 - baseline: reading every file (the I/O floor) and `python -m etl parse` single process,
 - a refresh into an empty database (all cores), its peak memory (the whole process tree, sampled
   from /proc) and the database size,
-- a refresh with nothing changed.
+- a refresh with nothing changed;
+- with `--baseline-code` (another checkout, e.g. `git archive <commit>` unpacked): the same two
+  refreshes by that code, run alternately with this code's, so both meet the same machine load.
 Quotes medians; prints a markdown table for docs/benchmarks.md.
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -67,10 +71,16 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def timed_command(command: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak tree memory of a command."""
+def children_cpu_seconds() -> float:
+    """CPU time (user + system) of every finished child process and the children they waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_command(command: list[str], code: Path = ROOT) -> tuple[float, int]:
+    """Wall seconds and peak tree memory of a command run in the checkout `code`."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, cwd=code, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
     stop = threading.Event()
 
@@ -104,32 +114,40 @@ def main() -> None:
     options.add_argument("--runs", type=int, default=3)
     options.add_argument("--pdf-share", type=float, default=0.0)
     options.add_argument("--workers", type=int, default=os.cpu_count())
+    options.add_argument("--baseline-code", type=Path, help="another checkout, timed alternately")
+    options.add_argument(
+        "--no-parse-baseline", action="store_true", help="skip the single-process parse (the slowest step)"
+    )
     args = options.parse_args()
     folder = corpus(args.letters, args.pdf_share)
-    db = OUT / "bench-refresh.duckdb"
-    refresh = [
-        sys.executable,
-        "-m",
-        "etl",
-        "refresh",
-        "--source",
-        str(folder),
-        "--db",
-        str(db),
-        "--workers",
-        str(args.workers),
-    ]
+    codes = {"this code": ROOT} | (
+        {"baseline code": args.baseline_code.resolve()} if args.baseline_code else {}
+    )
     io_floor = [read_all(folder) for _ in range(args.runs)]
-    parse_only = [timed_command([sys.executable, "-m", "etl", "parse", str(folder)])[0]]
-    builds, peaks, unchanged = [], [], []
+    parse_only = (
+        []
+        if args.no_parse_baseline
+        else [timed_command([sys.executable, "-m", "etl", "parse", str(folder)])[0]]
+    )
+    builds: dict[str, list[float]] = {name: [] for name in codes}
+    peaks: dict[str, list[int]] = {name: [] for name in codes}
+    cpu: dict[str, list[float]] = {name: [] for name in codes}
+    unchanged: dict[str, list[float]] = {name: [] for name in codes}
+    sizes: dict[str, int] = {}
     for _ in range(args.runs):
-        for leftover in OUT.glob("bench-refresh.duckdb*"):
-            leftover.unlink()
-        seconds, peak = timed_command(refresh)
-        builds.append(seconds)
-        peaks.append(peak)
-        unchanged.append(timed_command(refresh)[0])
-    size = db.stat().st_size
+        for name, code in codes.items():
+            db = OUT / "bench-refresh.duckdb"
+            for leftover in OUT.glob("bench-refresh.duckdb*"):
+                leftover.unlink()
+            refresh = [sys.executable, "-m", "etl", "refresh", "--source", str(folder), "--db", str(db)]
+            refresh += ["--workers", str(args.workers)]
+            cpu_before = children_cpu_seconds()
+            seconds, peak = timed_command(refresh, code)
+            cpu[name].append(children_cpu_seconds() - cpu_before)
+            builds[name].append(seconds)
+            peaks[name].append(peak)
+            unchanged[name].append(timed_command(refresh, code)[0])
+            sizes[name] = db.stat().st_size
     median = statistics.median
     machine = f"{platform.machine()}, {os.cpu_count()} cores · Python {platform.python_version()}"
     print(
@@ -142,16 +160,30 @@ def main() -> None:
     print(
         f"| baseline: read every file | {median(io_floor):.1f} | {args.letters / median(io_floor):,.0f} | |"
     )
-    print(
-        f"| baseline: `python -m etl parse`, 1 process | {median(parse_only):.1f} | "
-        f"{args.letters / median(parse_only):,.0f} | |"
-    )
-    print(
-        f"| refresh into an empty database | {median(builds):.1f} | {args.letters / median(builds):,.0f} | "
-        f"{max(peaks) / 2**20:,.0f} MB (max) |"
-    )
-    print(f"| refresh, nothing changed | {median(unchanged):.1f} | | |")
-    print(f"\ndatabase size: {size / 2**20:,.0f} MB")
+    if parse_only:
+        print(
+            f"| baseline: `python -m etl parse`, 1 process | {median(parse_only):.1f} | "
+            f"{args.letters / median(parse_only):,.0f} | |"
+        )
+    for name in codes:
+        label = "" if len(codes) == 1 else f", {name}"
+        print(
+            f"| refresh into an empty database{label} | {median(builds[name]):.1f} | "
+            f"{args.letters / median(builds[name]):,.0f} | {max(peaks[name]) / 2**20:,.0f} MB (max) |"
+        )
+        print(
+            f"| refresh into an empty database{label}, CPU time of the process tree | "
+            f"{median(cpu[name]):.1f} | {args.letters / median(cpu[name]):,.0f} per CPU second | |"
+        )
+        print(f"| refresh, nothing changed{label} | {median(unchanged[name]):.1f} | | |")
+    for name in codes:
+        label = "" if len(codes) == 1 else f" ({name})"
+        print(f"\ndatabase size{label}: {sizes[name] / 2**20:,.0f} MB")
+    if len(codes) > 1:
+        for name in codes:
+            walls = ", ".join(f"{seconds:.1f}" for seconds in builds[name])
+            cpus = ", ".join(f"{seconds:.1f}" for seconds in cpu[name])
+            print(f"\n{name}, each refresh into an empty database in run order: {walls} s ({cpus} CPU s)")
 
 
 if __name__ == "__main__":

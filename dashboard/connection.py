@@ -50,8 +50,9 @@ class Database:
         self._use_file(self._root)
         present = {row[0] for row in self._root.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         self.missing_tables = [table for table in REQUIRED_TABLES if table not in present]
-        # Written by refreshes since search terms replaced the fts index; older files lack it.
-        self.has_search_terms = "item_terms" in present
+        # Written by refreshes since whole-letter search (item_terms since the fts index went);
+        # older files lack them.
+        self.has_search_terms = {"item_terms", "letter_terms", "search_terms"} <= present
         # Written since reason codes were mined from the rationales; older files lack it.
         self.has_reasons = "item_reasons" in present
         # Written since refreshes load the DWC's listing (with the `dwc_reconciliation` view).

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Literal, NamedTuple
 
 import duckdb
@@ -41,6 +41,7 @@ from dashboard.working_set import (
     FLAG_BITS,
     ITEMS_TABLE,
     LETTER_ROWS,
+    LETTER_TERMS_TABLE,
     NOT_STATED,
     REASON_MEMBERS,
     REASON_SETS,
@@ -51,9 +52,10 @@ from dashboard.working_set import (
     STATE_SETS,
     TERMS_TABLE,
     TREATMENTS_TABLE,
+    WORDS_TABLE,
     enum_type,
 )
-from etl.search_terms import query_hashes
+from etl.search_terms import searched_words, term_hash
 
 Params = list[object]
 
@@ -669,33 +671,99 @@ def _explorer(rows: str) -> str:
                ORDER BY i.item_row"""
 
 
-Search = tuple[int, ...]
+# Where a search looks: (label shown, postings table, the working-set row its postings name).
+SEARCH_SCOPES = {
+    "letter": ("whole letter", LETTER_TERMS_TABLE, "letter_row"),
+    "item": ("treatment and rationale", TERMS_TABLE, "item_row"),
+}
 
 
-def search_hits(search: str) -> Search:
-    """What a search looks for: the hashes of its searchable words (etl.search_terms; empty when
-    it has none — only stopwords or one-character words — and then it finds nothing). The
-    explorer's queries keep the items whose treatment or rationale hold every one of them, from
-    the `item_terms` postings the refresh writes (held in memory as `dash_terms`)."""
-    return tuple(query_hashes(search))
+@dataclass(frozen=True)
+class SearchWord:
+    """A searched word and the indexed words it stands for: itself, or for a prefix every word
+    it starts. `completed`: typed as a whole word that no letter holds, so searched as a prefix."""
+
+    typed: str
+    forms: tuple[str, ...]
+    prefix: bool = False
+    completed: bool = False
 
 
-def _matching(hits: Search | None) -> tuple[str, Params]:
+@dataclass(frozen=True)
+class Search:
+    """What a search looks for. An item is found when each word (one of its forms) is in its
+    letter's text (scope `letter`) or in its own treatment or rationale (scope `item`); a search
+    with a `problem` (a prefix too short or too broad) or a word no letter holds finds nothing."""
+
+    scope: Literal["letter", "item"]
+    words: tuple[SearchWord, ...]
+    problem: str | None = None
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """Every indexed word the search matches (the letter view marks them)."""
+        return tuple(dict.fromkeys(form for word in self.words for form in word.forms))
+
+
+def search(con: duckdb.DuckDBPyConnection, text: str, scope: Literal["letter", "item"] = "letter") -> Search:
+    """The search typed as `text`: words cut as the index cuts them (etl.search_terms; stopwords and
+    one-character words dropped), `word*` a prefix, a whole word found in no letter completed as a
+    prefix; prefixes looked up as a range of the sorted word list (`dash_search_terms`)."""
+    words: list[SearchWord] = []
+    for searched in searched_words(text):
+        typed = searched.text + ("*" if searched.prefix else "")
+        if not searched.prefix and _starting(con, searched.text, 1) == [searched.text]:
+            words.append(SearchWord(typed, (searched.text,)))
+            continue
+        if len(searched.text) < settings.SEARCH_PREFIX_MIN:
+            if searched.prefix:
+                minimum = settings.SEARCH_PREFIX_MIN
+                return Search(scope, (), f"“{typed}”: a prefix needs at least {minimum} letters or digits.")
+            words.append(SearchWord(typed, ()))  # a short whole word no letter holds: finds nothing
+            continue
+        forms = _starting(con, searched.text, settings.SEARCH_PREFIX_CAP + 1)
+        if len(forms) > settings.SEARCH_PREFIX_CAP:
+            cap = settings.SEARCH_PREFIX_CAP
+            return Search(scope, (), f"“{typed}” starts more than {cap} different words: type more of it.")
+        words.append(SearchWord(typed, tuple(forms), prefix=searched.prefix, completed=not searched.prefix))
+    return Search(scope, tuple(words))
+
+
+def _starting(con: duckdb.DuckDBPyConnection, prefix: str, limit: int) -> list[str]:
+    """Up to `limit` indexed words starting with `prefix`, in order: a range of the sorted list
+    (words are ASCII letters and digits, so the range ends before the prefix's last character
+    plus one)."""
+    end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    sql = f"SELECT term FROM {WORDS_TABLE} WHERE term >= ? AND term < ? ORDER BY term LIMIT ?"
+    return [term for (term,) in con.execute(sql, [prefix, end, limit]).fetchall()]
+
+
+def _matching(found: Search | None) -> tuple[str, Params]:
     """A condition keeping the items found by the search (all items when there is no search)."""
-    if hits is None:
+    if found is None:
         return "true", []
-    if not hits:
+    if found.problem or not found.words or not all(word.forms for word in found.words):
         return "false", []
+    _, postings, row = SEARCH_SCOPES[found.scope]
+    pairs = [(term_hash(form), number) for number, word in enumerate(found.words) for form in word.forms]
+    hashes = sorted({hashed for hashed, _ in pairs})
     # The hashes cast to the column's type, so that the scan skips the row groups of other words.
-    words = f"term_hash IN ({', '.join(['?::UINTEGER'] * len(hits))})"
-    every = "" if len(hits) == 1 else " GROUP BY item_row HAVING count(DISTINCT term_hash) = ?"
-    params: Params = [*hits, len(hits)] if every else [*hits]
-    return f"item_row IN (SELECT item_row FROM {TERMS_TABLE} WHERE {words}{every})", params
+    words = f"p.term_hash IN ({', '.join(['?::UINTEGER'] * len(hashes))})"
+    if len(found.words) == 1:
+        return f"{row} IN (SELECT {row} FROM {postings} p WHERE {words})", [*hashes]
+    # Each posting tells which searched words it satisfies (a form may serve two, as "gaba*" and
+    # "gabapentin" do); a row is found when it satisfies all of them.
+    numbered = ", ".join(["(?::UINTEGER, ?::INTEGER)"] * len(pairs))
+    every = f"""SELECT p.{row} FROM {postings} p JOIN (VALUES {numbered}) w(term_hash, word_no)
+                ON w.term_hash = p.term_hash WHERE {words}
+                GROUP BY p.{row} HAVING count(DISTINCT w.word_no) = ?"""
+    params: Params = [value for pair in pairs for value in pair]
+    return f"{row} IN ({every})", [*params, *hashes, len(found.words)]
 
 
-def explorer_count(con: duckdb.DuckDBPyConnection, filters: Filters, hits: Search | None) -> int:
+def explorer_count(con: duckdb.DuckDBPyConnection, filters: Filters, found: Search | None) -> int:
     condition, params = where(filters, con)
-    matching, searched = _matching(hits)
+    matching, searched = _matching(found)
     sql = f"SELECT count(*) FROM {ITEMS_TABLE} WHERE {condition} AND {matching}"
     return con.execute(sql, [*params, *searched]).fetchone()[0]
 
@@ -703,14 +771,14 @@ def explorer_count(con: duckdb.DuckDBPyConnection, filters: Filters, hits: Searc
 def explorer_page(
     con: duckdb.DuckDBPyConnection,
     filters: Filters,
-    hits: Search | None,
+    found: Search | None,
     page: int,
     page_size: int = settings.PAGE_SIZE,
 ) -> pl.DataFrame:
     """One page (numbered from 0) of the filtered items, newest decisions first (then by item
     id: the order `item_row` numbers)."""
     condition, params = where(filters, con)
-    matching, searched = _matching(hits)
+    matching, searched = _matching(found)
     # The page's row numbers first, then only their rows' columns (reading every column of the
     # matching rows before cutting the page costs several times more).
     rows = f"""SELECT * FROM {ITEMS_TABLE} WHERE item_row IN (

@@ -6,6 +6,8 @@ import os
 
 PAGE_SIZE = 50  # rows per page in the letters explorer
 EXPORT_PAGE_ROWS = 50_000  # items the Letters export reads and writes at a time
+SEARCH_PREFIX_MIN = 3  # letters or digits a prefix search ("gab*") needs
+SEARCH_PREFIX_CAP = 50  # words one prefix may stand for; a broader prefix is refused
 MIN_N_DEFAULT = 30  # decided items below which a group is drawn faint (at most; see MIN_N_SHARE)
 MIN_N_SHARE = 0.02  # the default minimum n is this share of the decided items shown, up to MIN_N_DEFAULT
 TOP_TREATMENTS = 25  # treatments listed in a category's drill-down

@@ -19,6 +19,8 @@ scan of a few small-integer columns:
   treatments by integer;
 - `dash_terms`: the file's `item_terms` search postings as (term hash, item_row), sorted, so
   that a search reads the few row groups of its words instead of a hundred million postings;
+  `dash_letter_terms` the same for the whole letters (`letter_terms`, by `letter_row`), and
+  `dash_search_terms` the file's word list sorted, so that a prefix is a range of it;
 - `dash_cube`: the items counted per month, category, subcategory and flags, for the figures
   whose filters and groups it holds (queries.item_counts);
 - `dash_letter_rows`: where each letter's rows (letter, text, items, item reasons) are in the file;
@@ -49,6 +51,8 @@ REASON_MEMBERS = "dash_reason_members"
 TREATMENTS_TABLE = "dash_treatments"
 LETTER_ROWS = "dash_letter_rows"
 TERMS_TABLE = "dash_terms"
+LETTER_TERMS_TABLE = "dash_letter_terms"
+WORDS_TABLE = "dash_search_terms"
 CUBE_TABLE = "dash_cube"
 NOT_STATED = "(not stated)"
 NO_REASON = "(none found)"  # an item whose rationale states none of the reason codes
@@ -292,6 +296,14 @@ CREATE TABLE memory.main.{TERMS_TABLE} AS
 SELECT t.term_hash, d.item_row
 FROM item_terms t JOIN memory.main.{ITEMS_TABLE} d ON d.doc_key = t.doc_key AND d.item_no = t.item_no
 ORDER BY t.term_hash;
+
+CREATE TABLE memory.main.{LETTER_TERMS_TABLE} AS
+SELECT t.term_hash, d.letter_row
+FROM letter_terms t
+JOIN (SELECT DISTINCT doc_key, letter_row FROM memory.main.{ITEMS_TABLE}) d USING (doc_key)
+ORDER BY t.term_hash;
+
+CREATE TABLE memory.main.{WORDS_TABLE} AS SELECT term FROM search_terms ORDER BY term;
 """
 
 
@@ -315,8 +327,8 @@ def build(
     con: duckdb.DuckDBPyConnection, search_terms: bool = True, reasons: bool = True, modified: bool = True
 ) -> None:
     """Create the tables from the attached database (its catalog must be the default one);
-    `search_terms` when it has the `item_terms` table, `reasons` when it has `item_reasons`,
-    `modified` when its items have that column."""
+    `search_terms` when it has the search tables (`item_terms`, `letter_terms`, `search_terms`),
+    `reasons` when it has `item_reasons`, `modified` when its items have that column."""
     con.execute(REASON_ROWS[reasons])
     con.execute(FILE_ITEMS[modified])
     con.execute(BUILD)

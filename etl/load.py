@@ -14,7 +14,15 @@ from pathlib import Path
 import duckdb
 
 from etl import rules
-from etl.rows import COPY_COLUMN, DOC_KEY_SQL, LETTER_TABLES, LoadedLetter, letter_frames
+from etl.rows import (
+    COPY_COLUMN,
+    DICTIONARY,
+    DOC_KEY_SQL,
+    LETTER_TABLES,
+    POSTINGS,
+    LoadedLetter,
+    letter_frames,
+)
 
 SCHEMA_VERSION = "2"
 
@@ -49,6 +57,8 @@ CREATE TABLE IF NOT EXISTS citations (
 CREATE TABLE IF NOT EXISTS item_terms (
     term_hash UINTEGER NOT NULL, doc_key UBIGINT NOT NULL, item_no USMALLINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS letter_terms (term_hash UINTEGER NOT NULL, doc_key UBIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS search_terms (term VARCHAR NOT NULL, term_hash UINTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS reviewer_specialties (
     doc_id VARCHAR NOT NULL, position INTEGER NOT NULL, specialty VARCHAR, as_written VARCHAR
 );
@@ -217,7 +227,7 @@ def insert_letters(
     for table, frame in frames.items():
         if frame.height:
             con.register("_incoming", frame)
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
+            con.execute(f"INSERT INTO {table} BY NAME {_new_rows(table, 'SELECT * FROM _incoming')}")
             con.unregister("_incoming")
     return frames["letters"].height, frames["items"].height
 
@@ -225,7 +235,9 @@ def insert_letters(
 def delete_orphans(con: duckdb.DuckDBPyConnection) -> None:
     """Remove the rows of letters no longer in `letters` from every table under it."""
     for table in LETTER_TABLES[1:]:
-        column, key = ("doc_key", DOC_KEY_SQL) if table == "item_terms" else ("doc_id", "doc_id")
+        if table == DICTIONARY:  # its words stay: a word no letter holds any more matches nothing
+            continue
+        column, key = ("doc_key", DOC_KEY_SQL) if table in POSTINGS else ("doc_id", "doc_id")
         con.execute(f"DELETE FROM {table} WHERE {column} NOT IN (SELECT {key} FROM letters)")
 
 
@@ -249,11 +261,11 @@ def load_parts(con: duckdb.DuckDBPyConnection, parts: Path) -> tuple[int, int]:
     for table, paths in files.items():
         if not paths:
             continue
-        key = "doc_key" if table == "item_terms" else "doc_id"
+        key = "doc_key" if table in POSTINGS else "doc_id"
         rows = f"SELECT * EXCLUDE ({COPY_COLUMN}) FROM read_parquet(?) p"
-        if not every_staged_letter_is_new:
+        if not every_staged_letter_is_new and table != DICTIONARY:
             rows += f" SEMI JOIN _chosen c ON p.{key} = c.{key} AND p.{COPY_COLUMN} = c.{COPY_COLUMN}"
-        inserted[table] = _count(con, f"INSERT INTO {table} BY NAME {rows}", [paths])
+        inserted[table] = _count(con, f"INSERT INTO {table} BY NAME {_new_rows(table, rows)}", [paths])
     con.execute("DROP TABLE _chosen")
     shutil.rmtree(parts, ignore_errors=True)
     return inserted["letters"], inserted["items"]
@@ -291,6 +303,15 @@ def upsert_dwc_rows(
     )
     con.execute("DROP TABLE _listed")
     return inserted - changed, changed
+
+
+def _new_rows(table: str, rows: str) -> str:
+    """`rows` to insert into `table`: for the word list, only the words it does not hold yet (each
+    chunk of letters brings its own list)."""
+    if table != DICTIONARY:
+        return rows
+    held = f"SELECT term FROM {DICTIONARY}"
+    return f"SELECT DISTINCT term, term_hash FROM ({rows}) n WHERE n.term NOT IN ({held})"
 
 
 def _count(con: duckdb.DuckDBPyConnection, query: str, params: list[object] | None = None) -> int:

@@ -18,7 +18,7 @@ from etl.reasons import tag
 from etl.records import Citation, Item, Letter, doc_id
 
 MIN_LETTER_CHARACTERS = 200
-PARSER_CODE_VERSION = "2026.12.02-reasons-clauses-modified"
+PARSER_CODE_VERSION = "2026.12.02-reasons-clauses-modified-letter-search"
 # A refresh re-derives every stored letter when this changes: after a parser release, or when an
 # analyst edits a rule file (the fingerprint covers etl/rules/*.csv).
 PARSER_VERSION = f"{PARSER_CODE_VERSION}+rules.{rules.fingerprint()}"

@@ -13,15 +13,18 @@ import polars as pl
 from etl import rules
 from etl.classify import treatment_key
 from etl.modified import modified_flags
+from etl.normalise import normalise
 from etl.records import Letter
-from etl.search_terms import item_hashes
+from etl.search_terms import hashes, words
 
 COPY_COLUMN = "_copy"  # on staged Parquet parts only: which chunk staged the row
 
 LETTER_TABLES = (
-    "letters", "letter_texts", "items", "item_terms", "item_reasons", "citations", "reviewer_specialties",
-    "reviewer_states",
+    "letters", "letter_texts", "items", "item_terms", "letter_terms", "search_terms", "item_reasons",
+    "citations", "reviewer_specialties", "reviewer_states",
 )  # fmt: skip
+POSTINGS = ("item_terms", "letter_terms")  # keyed by `doc_key`, not `doc_id`
+DICTIONARY = "search_terms"  # one row per word of any letter: not keyed by letter
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,12 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
     """One row tuple per fact, in the column order of `_SCHEMAS`; polars turns each table's rows
     into columns (and ISO date strings into dates) at once and hands them to DuckDB as Arrow."""
     canonical = rules.specialties()
-    rows: dict[str, list[tuple]] = {table: [] for table in LETTER_TABLES if table != "item_terms"}
+    rows: dict[str, list[tuple]] = {
+        table: [] for table in LETTER_TABLES if table not in (*POSTINGS, DICTIONARY)
+    }
     terms: dict[str, list[int]] = {"term_hash": [], "doc_key": [], "item_no": []}
+    letter_terms: dict[str, list[int]] = {"term_hash": [], "doc_key": []}
+    vocabulary: set[bytes] = set()
     for loaded in letters:
         record = loaded.record
         doc_id = record["doc_id"]
@@ -74,12 +81,19 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
             (doc_id, position, state) for position, state in enumerate(record["reviewer_states"], start=1)
         ]
         key = doc_key(doc_id)
-        modified = modified_flags(loaded.text, record["items"])
+        # The normalised text, as the parser read it: a word hyphenated at a line end is whole.
+        clean = normalise(loaded.text)
+        modified = modified_flags(clean, record["items"])
+        letter_words = words(clean)
+        vocabulary |= letter_words
+        letter_terms["term_hash"] += hashes(letter_words)
+        letter_terms["doc_key"] += [key] * len(letter_words)
         for item_no, item in enumerate(record["items"], start=1):
-            hashes = item_hashes(item["treatment"], item["rationale"])
-            terms["term_hash"] += hashes
-            terms["doc_key"] += [key] * len(hashes)
-            terms["item_no"] += [item_no] * len(hashes)
+            item_words = words(f"{item['treatment'] or ''} {item['rationale'] or ''}")
+            vocabulary |= item_words
+            terms["term_hash"] += hashes(item_words)
+            terms["doc_key"] += [key] * len(item_words)
+            terms["item_no"] += [item_no] * len(item_words)
             # Generated truth (loaded as is by tests and the dashboard bench) has no provenance.
             classified_by = item.get("classified_by") or {}
             rows["items"].append(
@@ -124,6 +138,11 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
                 ]
     frames = {table: _frame(table, table_rows) for table, table_rows in rows.items()}
     frames["item_terms"] = pl.DataFrame(terms, schema=_SCHEMAS["item_terms"])
+    frames["letter_terms"] = pl.DataFrame(letter_terms, schema=_SCHEMAS["letter_terms"])
+    frames["search_terms"] = pl.DataFrame(
+        {"term": [word.decode() for word in vocabulary], "term_hash": hashes(vocabulary)},
+        schema=_SCHEMAS["search_terms"],
+    )
     frames["letters"] = frames["letters"].with_columns(pl.col(_DATE_COLUMNS).str.to_date("%Y-%m-%d"))
     return frames
 
@@ -179,6 +198,8 @@ _SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "modified": pl.Boolean,
     },
     "item_terms": {"term_hash": pl.UInt32, "doc_key": pl.UInt64, "item_no": pl.UInt16},
+    "letter_terms": {"term_hash": pl.UInt32, "doc_key": pl.UInt64},
+    "search_terms": {"term": pl.String, "term_hash": pl.UInt32},
     "item_reasons": {
         "doc_id": pl.String,
         "item_no": pl.Int32,

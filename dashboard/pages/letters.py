@@ -1,6 +1,6 @@
-"""Letters: the filtered items page by page (paged in SQL), text search over treatment and
-rationale, the full letter with the chosen item and the evidence of its reasons highlighted, and
-exports."""
+"""Letters: the filtered items page by page (paged in SQL), text search over the whole letters (or
+only the items' treatment and rationale) with prefixes, the full letter with the chosen item, the
+evidence of its reasons and the searched words highlighted, and exports."""
 
 from __future__ import annotations
 
@@ -17,18 +17,37 @@ st.title("Letters")
 ui.headline_with_banner()
 
 db = ui.database()
-search = st.text_input(
-    "Search treatment and rationale",
+search_column, scope_column = st.columns([3, 1])
+search = search_column.text_input(
+    "Search letters",
     key="letters_search",
-    placeholder="e.g. norco, lumbar MRI, functional restoration",
-    help="Items whose treatment or rationale contain every word (whole words of two or more letters "
-    "or digits; common words such as *the* or *and* are ignored), newest decisions first.",
+    placeholder="e.g. gabapentin, gabapent*, lumbar MRI",
+    help="Items whose letter (or, if chosen, whose own treatment and rationale) holds every word: "
+    "whole words of two or more letters or digits, common words such as *the* or *and* ignored; "
+    f"a word ending in \\* is a prefix (at least {settings.SEARCH_PREFIX_MIN} letters), and a word no "
+    "letter holds is completed as a prefix. Newest decisions first.",
+)
+scope = scope_column.radio(
+    "Search in",
+    list(queries.SEARCH_SCOPES),
+    format_func=lambda key: queries.SEARCH_SCOPES[key][0],
+    key="letters_search_scope",
 )
 if search.strip() and not db.has_search_terms:
-    st.warning("This database has no search terms yet (`item_terms`): refresh it with the current ETL.")
+    st.warning(
+        "This database has no whole-letter search terms yet (`letter_terms`, `search_terms`): "
+        "refresh it with the current ETL."
+    )
     search = ""
-hits = queries.search_hits(search) if search.strip() else None
-total = ui.filtered(queries.explorer_count, hits)
+found = ui.unfiltered(queries.search, search, scope) if search.strip() else None
+if found is not None and found.problem:
+    st.warning(markdown_literal(found.problem))
+for word in found.words if found is not None else ():
+    if word.prefix or word.completed:
+        shown = ", ".join(word.forms[:20]) + (" …" if len(word.forms) > 20 else "")
+        how = "no letter has this word; searched as a prefix: " if word.completed else ""
+        st.caption(markdown_literal(f"{word.typed}: {how}{shown or 'no word starts so'}"))
+total = ui.filtered(queries.explorer_count, found)
 pages = max(1, math.ceil(total / settings.PAGE_SIZE))
 count_column, page_column = st.columns([3, 1])
 st.session_state["letters_page"] = min(st.session_state.get("letters_page", 1), pages)
@@ -39,7 +58,7 @@ count_column.markdown(
     if total
     else "No items match."
 )
-rows = ui.filtered(queries.explorer_page, hits, page)
+rows = ui.filtered(queries.explorer_page, found, page)
 st.dataframe(
     rows,
     hide_index=True,
@@ -54,7 +73,7 @@ csv_column, parquet_column = st.columns(2)
 for column, file_format, mime in ((csv_column, "csv", "text/csv"), (parquet_column, "parquet", None)):
     column.download_button(
         f"Export all {total:,} rows as {file_format.upper()}",
-        ui.deferred(queries.export, hits, file_format),
+        ui.deferred(queries.export, found, file_format),
         file_name=f"imr-items.{file_format}",
         mime=mime or "application/octet-stream",
         key=f"export_{file_format}",
@@ -101,7 +120,10 @@ if ui.unfiltered(queries.filter_options).reasons:
     if item_reasons.is_empty():
         st.caption("Its rationale states none of the grounds the reason tagger recognises.")
     else:
-        st.caption("In the letter below the treatment is marked yellow, the evidence of each reason blue.")
+        st.caption(
+            "In the letter below the treatment is marked yellow, the evidence of each reason blue"
+            + (", the searched words orange." if found is not None else ".")
+        )
         st.dataframe(item_reasons.select("label", "reason", "evidence"), hide_index=True, width="stretch")
 else:
     st.caption("This database has no reason codes yet (`item_reasons`): refresh it with the current ETL.")
@@ -111,5 +133,5 @@ else:
 st.html(
     '<div style="white-space: pre-wrap; font-family: monospace; font-size: 0.85rem; max-height: 40rem; '
     'overflow-y: auto; border: 1px solid #ddd; padding: 0.75rem;">'
-    f"{highlighted(letter['text'], chosen['treatment'], evidence)}</div>"
+    f"{highlighted(letter['text'], chosen['treatment'], evidence, found.forms if found else ())}</div>"
 )

@@ -295,11 +295,13 @@ def test_letters_are_paged_in_sql(reference) -> None:
 def test_text_search_finds_the_filtered_items_with_every_word(
     reference, search: str, filters: dict, where: str
 ) -> None:
-    from etl.search_terms import query_hashes, terms
+    """Items only (their treatment and rationale); whole letters: tests/dashboard/test_search.py."""
+    from etl.search_terms import term_hash, terms
 
     at = open_app("letters", filters)
+    at.radio(key="letters_search_scope").set_value("item").run()
     at.text_input(key="letters_search").set_value(search).run()
-    hashes = query_hashes(search)
+    hashes = sorted(map(term_hash, terms(search)))
     hits = f"""SELECT doc_key, item_no FROM item_terms WHERE term_hash IN ({", ".join(map(str, hashes))})
                GROUP BY ALL HAVING count(DISTINCT term_hash) = {len(hashes)}"""
     matching = f"""FROM decisions d JOIN ({hits}) h

@@ -108,6 +108,6 @@ def test_the_export_is_written_page_by_page_in_the_letters_order(db, reference) 
 
 
 def test_the_export_keeps_the_search(db, reference) -> None:
-    hits = queries.search_hits("norco")
+    hits = queries.search(db.cursor(), "norco")
     frame = pl.concat(queries.export_pages(db.cursor(), Filters(include_synthetic=True), hits))
     assert frame.height == queries.explorer_count(db.cursor(), Filters(include_synthetic=True), hits) > 0

@@ -13,6 +13,7 @@ import threading
 import time
 import zipfile
 from pathlib import Path
+from zlib import crc32
 
 import duckdb
 import pypdfium2 as pdfium
@@ -20,9 +21,10 @@ import pytest
 
 from etl import refresh as refresh_module
 from etl import staging
+from etl.normalise import normalise
 from etl.publish import RefreshLock, building_path, staging_path
 from etl.refresh import EXIT_LOCKED, EXIT_OK, EXIT_REJECTS, UsageError, refresh
-from etl.search_terms import item_hashes
+from etl.search_terms import hashes, words
 from etl.synth.generate import generate_letter
 from etl.synth.pdf import render_pdf
 from tests.conftest import FIXTURES, ROOT
@@ -101,15 +103,41 @@ def test_changed_file_is_reparsed_and_its_old_letter_replaced(corpus):
 
 
 def assert_postings_match_items(db: Path) -> None:
-    """`item_terms` holds exactly the words of every stored item, and nothing of removed letters."""
+    """`item_terms` holds exactly the words of every stored item, `letter_terms` those of every
+    stored letter's normalised text, and nothing of removed letters; `search_terms` names every
+    word either holds, once, with its hash."""
     expected = sorted(
         (term_hash, int(doc_id, 16), item_no)
         for doc_id, item_no, treatment, rationale in query(
             db, "SELECT doc_id, item_no, treatment, rationale FROM items"
         )
-        for term_hash in item_hashes(treatment, rationale)
+        for term_hash in hashes(words(f"{treatment or ''} {rationale or ''}"))
     )
     assert expected and query(db, "SELECT * FROM item_terms ORDER BY ALL") == expected
+    letter_words = {
+        int(doc_id, 16): words(normalise(text)) for doc_id, text in query(db, "SELECT * FROM letter_texts")
+    }
+    expected_letters = sorted((crc32(word), key) for key, found in letter_words.items() for word in found)
+    assert query(db, "SELECT * FROM letter_terms ORDER BY ALL") == expected_letters
+    dictionary = dict(query(db, "SELECT term, term_hash FROM search_terms"))
+    assert one(db, "SELECT count(*) FROM search_terms") == len(dictionary)  # each word once
+    assert all(crc32(term.encode()) == term_hash for term, term_hash in dictionary.items())
+    assert set().union(*letter_words.values()) <= {term.encode() for term in dictionary}
+    assert {term_hash for term_hash, *_ in expected} <= set(dictionary.values())
+
+
+def test_a_refresh_appends_the_postings_of_new_letters_only(corpus):
+    letters, db, _ = corpus
+    run([letters], db)
+    tables = ("item_terms", "letter_terms", "search_terms")
+    before = {table: query(db, f"SELECT * FROM {table} ORDER BY rowid") for table in tables}
+    write_letters(letters, 30, 5)
+    code, summary = run([letters], db)
+    assert code == EXIT_OK and "5 new" in summary and "re-derived" not in summary
+    for table in tables:  # the earlier rows untouched, in place; new ones after them
+        after = query(db, f"SELECT * FROM {table} ORDER BY rowid")
+        assert after[: len(before[table])] == before[table] and len(after) > len(before[table])
+    assert_postings_match_items(db)
 
 
 def test_touched_file_is_rehashed_without_new_letters(corpus):
@@ -259,6 +287,18 @@ def test_a_database_made_before_classification_provenance_gets_it_on_rederivatio
     assert one(db, "SELECT count(*) FROM decisions WHERE classified_by IS NOT NULL") == items
 
 
+def test_a_database_made_before_letter_search_gets_its_postings_on_rederivation(corpus, monkeypatch):
+    letters, db, _ = corpus
+    run([letters], db)
+    with duckdb.connect(str(db)) as con:  # as a release before whole-letter search left it
+        con.execute("DROP TABLE letter_terms")
+        con.execute("DROP TABLE search_terms")
+        con.execute("UPDATE meta SET value = 'older' WHERE key = 'parser_version'")
+    code, summary = run([letters], db)
+    assert code == EXIT_OK and "30 letters re-derived" in summary
+    assert_postings_match_items(db)
+
+
 def test_full_rebuild_rereads_everything_and_keeps_run_history(corpus):
     letters, db, items = corpus
     run([letters], db)
@@ -308,6 +348,8 @@ def test_small_windows_and_frequent_checkpoints_give_the_same_database(corpus, t
         "SELECT * EXCLUDE (loaded_run) FROM letters ORDER BY doc_id",
         "SELECT * FROM decisions ORDER BY item_id",
         "SELECT * FROM item_terms ORDER BY ALL",
+        "SELECT * FROM letter_terms ORDER BY ALL",
+        "SELECT * FROM search_terms ORDER BY ALL",
         "SELECT path, sha256, doc_id, status FROM files ORDER BY path",
     ):
         assert query(windowed, sql) == query(db, sql)

@@ -74,6 +74,23 @@ def test_no_letter_text_or_file_name_reaches_markdown_unescaped(hostile_db: Path
             assert not UNESCAPED_MARKUP.search(text), text
 
 
+def test_searched_words_of_a_hostile_letter_are_marked_and_nothing_is_interpreted(
+    hostile_db: Path, monkeypatch
+) -> None:
+    from dashboard.highlight import SEARCH_MARK
+
+    at = letters_page(hostile_db, monkeypatch)
+    at.text_input(key="letters_search").set_value("scrip* pixel javascript").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "**2** items match" in " ".join(m.value for m in at.markdown)  # the hostile item of each
+    for text in rendered_markdown(at):
+        assert not UNESCAPED_MARKUP.search(text), text
+    shown = at.get("html")[0].proto.body
+    for word in ("script", "pixel", "javascript"):
+        assert f"{SEARCH_MARK}{word}</mark>" in shown
+    assert "<script" not in shown and "<img" not in shown
+
+
 # A real browser -------------------------------------------------------------------------------
 
 sync_api = pytest.importorskip("playwright.sync_api")
