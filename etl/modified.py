@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from functools import cache
 
 from etl import rules
-from etl.normalise import normalise
 from etl.records import Item
 
 _STATED = " was the original request"
@@ -59,11 +58,12 @@ def modification_statements(flat: str, original_request: str) -> list[str]:
     return statements
 
 
-def modified_flags(text: str, items: Sequence[Item]) -> list[bool]:
-    """One flag per item of the letter `text`, in item order."""
+def modified_flags(clean_text: str, items: Sequence[Item]) -> list[bool]:
+    """One flag per item of the letter, in item order, from its normalised text (`normalise`, as
+    the refresh holds it for the search postings too: normalised once)."""
     if not any(item["original_request"] for item in items):
         return [False] * len(items)
-    flat = " ".join(normalise(text).split()).lower()
+    flat = " ".join(clean_text.split()).lower()
     return [
         bool(item["original_request"])
         and any(map(states_modification, modification_statements(flat, item["original_request"])))

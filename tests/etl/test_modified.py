@@ -74,7 +74,7 @@ def test_each_item_of_a_letter_gets_its_own_flag() -> None:
         # "modified" in the treatment and "partially certified" in a rationale: no original request.
         _item("Left ankle modified Brostrom-Gould lateral ligament reconstruction"),
     ]
-    assert modified_flags(LETTER, items) == [True, False, False]  # type: ignore[arg-type]
+    assert modified_flags(normalise(LETTER), items) == [True, False, False]  # type: ignore[arg-type]
 
 
 def test_a_letter_without_original_requests_has_no_modified_item() -> None:
@@ -92,7 +92,7 @@ def test_modified_requests_of_the_real_letters() -> None:
         flat = " ".join(normalise(document.text).split()).lower()
         items = record["items"]
         for item_no, (item, flag) in enumerate(
-            zip(items, modified_flags(document.text, items), strict=True), 1
+            zip(items, modified_flags(normalise(document.text), items), strict=True), 1
         ):
             flags[(record["case_number"], item_no)] = flag
             if item["original_request"]:
