@@ -23,13 +23,18 @@ PARSER_CODE_VERSION = "2026.12.02-reasons-clauses-modified-letter-search"
 # analyst edits a rule file (the fingerprint covers etl/rules/*.csv).
 PARSER_VERSION = f"{PARSER_CODE_VERSION}+rules.{rules.fingerprint()}"
 
-__all__ = ["PARSER_VERSION", "NotALetter", "parse_text"]
+__all__ = ["PARSER_VERSION", "NotALetter", "parse_clean", "parse_text"]
 
 
 def parse_text(text: str, source: str, extraction_warnings: Iterable[str] = ()) -> Letter:
     """The record of one letter; raises NotALetter for anything that is not a determination.
     `extraction_warnings` (text the extraction could not read) join the parser's warnings."""
-    clean = normalise(text)
+    return parse_clean(normalise(text), source, extraction_warnings)
+
+
+def parse_clean(clean: str, source: str, extraction_warnings: Iterable[str] = ()) -> Letter:
+    """`parse_text` of a text already normalised (`normalise`): the refresh keeps that text for
+    the search postings and the modified-request flags, so it is normalised once."""
     if len(clean) < MIN_LETTER_CHARACTERS:
         raise NotALetter("not an IMR determination: too little text" if clean else "empty document")
     format_name, result = read(clean)

@@ -34,6 +34,7 @@ class LoadedLetter:
     record: Letter
     text: str
     synthetic: bool
+    clean_text: str | None = None  # `normalise(text)` when the caller has it already (the refresh does)
 
 
 _DATE_COLUMNS = ("decision_date", "date_of_injury", "date_assigned", "ur_denial_date", "application_received")
@@ -82,7 +83,7 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
         ]
         key = doc_key(doc_id)
         # The normalised text, as the parser read it: a word hyphenated at a line end is whole.
-        clean = normalise(loaded.text)
+        clean = loaded.clean_text if loaded.clean_text is not None else normalise(loaded.text)
         modified = modified_flags(clean, record["items"])
         letter_words = words(clean)
         vocabulary |= letter_words

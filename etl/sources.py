@@ -17,7 +17,8 @@ from typing import NamedTuple
 
 from etl.dwc_listing import LISTING
 from etl.extract import LETTER_SUFFIXES, Document, ExtractError, documents_from_bytes, read_file
-from etl.parse import NotALetter, parse_text
+from etl.normalise import normalise
+from etl.parse import NotALetter, parse_clean
 from etl.records import Letter
 
 SYNTHETIC_PREFIX = "synthetic-"
@@ -46,6 +47,7 @@ class Outcome:
     sha256: str | None
     record: Letter | None = None
     text: str | None = None
+    clean_text: str | None = None  # the text normalised, as the parser read it
     error: str | None = None
     archive: bool = False
 
@@ -173,11 +175,12 @@ def parse_outcome(
     extraction_warnings: tuple[str, ...] = (),
 ) -> Outcome:
     """Parse stored or extracted text into an outcome (used again when the parser changes)."""
+    clean = normalise(text)
     try:
-        record = parse_text(text, path, extraction_warnings)
+        record = parse_clean(clean, path, extraction_warnings)
     except NotALetter as err:
         return Outcome(path, root, size, mtime_ns, sha256, text=text, error=str(err))
-    return Outcome(path, root, size, mtime_ns, sha256, record=record, text=text)
+    return Outcome(path, root, size, mtime_ns, sha256, record=record, text=text, clean_text=clean)
 
 
 def _outcome(source: SourceFile, path: str, digest: str, document: Document) -> Outcome:

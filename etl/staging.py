@@ -76,7 +76,7 @@ def _write_parts(chunk: Chunk, outcomes: list[Outcome], synthetic: dict[str, boo
     for outcome in outcomes:
         if outcome.record is not None:
             flag = synthetic[outcome.path] if synthetic is not None else outcome.synthetic
-            loaded = LoadedLetter(outcome.record, outcome.text or "", flag)
+            loaded = LoadedLetter(outcome.record, outcome.text or "", flag, outcome.clean_text)
             letters.setdefault(outcome.record["doc_id"], loaded)
     if not letters:
         return
