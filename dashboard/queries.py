@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Literal, NamedTuple
 
 import duckdb
@@ -687,6 +687,7 @@ class SearchWord:
     forms: tuple[str, ...]
     prefix: bool = False
     completed: bool = False
+    postings: int = 0  # how many postings its forms have in the search's scope: the rarest is read first
 
 
 @dataclass(frozen=True)
@@ -726,7 +727,26 @@ def search(con: duckdb.DuckDBPyConnection, text: str, scope: Literal["letter", "
             cap = settings.SEARCH_PREFIX_CAP
             return Search(scope, (), f"“{typed}” starts more than {cap} different words: type more of it.")
         words.append(SearchWord(typed, tuple(forms), prefix=searched.prefix, completed=not searched.prefix))
+    if len(words) > 1:
+        words = _with_postings(con, words, scope)
     return Search(scope, tuple(words))
+
+
+def _with_postings(
+    con: duckdb.DuckDBPyConnection, words: list[SearchWord], scope: Literal["letter", "item"]
+) -> list[SearchWord]:
+    """The words with their posting counts (one range scan of the sorted postings for all of them),
+    so that a search of several words narrows from the rarest (`_matching`)."""
+    _, postings, _ = SEARCH_SCOPES[scope]
+    hashes = sorted({term_hash(form) for word in words for form in word.forms})
+    if not hashes:
+        return words
+    placeholders = ", ".join(["?::UINTEGER"] * len(hashes))
+    sql = f"SELECT term_hash, count(*) FROM {postings} WHERE term_hash IN ({placeholders}) GROUP BY term_hash"
+    counts = dict(con.execute(sql, hashes).fetchall())
+    return [
+        replace(word, postings=sum(counts.get(term_hash(form), 0) for form in word.forms)) for word in words
+    ]
 
 
 def _starting(con: duckdb.DuckDBPyConnection, prefix: str, limit: int) -> list[str]:
@@ -745,16 +765,17 @@ def _matching(found: Search | None) -> tuple[str, Params]:
     if found.problem or not found.words or not all(word.forms for word in found.words):
         return "false", []
     _, postings, row = SEARCH_SCOPES[found.scope]
-    # One semi-join per word, each keeping the rows that hold one of its forms: on a million
-    # letters several times cheaper than grouping every posting of all the words by row. The
-    # hashes are cast to the column's type, so that each scan skips the row groups of other words.
-    conditions, params = [], []
-    for word in found.words:
+    # The rows holding every word, narrowed from the rarest word: its rows, then the rows of the next
+    # word among those, and so on; the items are semi-joined once with the rows left. Each hash is
+    # cast to the column's type, so that each scan reads only the row groups of its word.
+    rows, params = "", []
+    for word in sorted(found.words, key=lambda word: word.postings):
         hashes = sorted({term_hash(form) for form in word.forms})
         placeholders = ", ".join(["?::UINTEGER"] * len(hashes))
-        conditions.append(f"{row} IN (SELECT {row} FROM {postings} WHERE term_hash IN ({placeholders}))")
-        params += hashes
-    return " AND ".join(conditions), params
+        narrowed = f" AND {row} IN ({rows})" if rows else ""
+        rows = f"SELECT {row} FROM {postings} WHERE term_hash IN ({placeholders}){narrowed}"
+        params = [*hashes, *params]
+    return f"{row} IN ({rows})", params
 
 
 def explorer_count(con: duckdb.DuckDBPyConnection, filters: Filters, found: Search | None) -> int:

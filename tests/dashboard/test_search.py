@@ -104,6 +104,22 @@ def test_every_word_must_match_and_one_form_may_serve_two_words(db: Database, su
     assert len(found_items(db, "zonisamide zonis*")) == both
 
 
+def test_several_words_are_narrowed_from_the_rarest_whatever_order_they_are_typed(
+    db: Database, summary_db: Path
+) -> None:
+    with duckdb.connect(str(summary_db), read_only=True) as con:
+        letters_with = {
+            word: con.execute(f"SELECT count(*) FROM letter_texts t WHERE {word_in_text(word)}").fetchone()[0]
+            for word in ("zonisamide", "shoulder", "review")
+        }
+        expected = items_of_letters_with(con, [word_in_text(word) for word in letters_with])
+    found = queries.search(db.cursor(), "review shoulder zonisamide")
+    assert {word.typed: word.postings for word in found.words} == letters_with  # one posting per letter
+    assert 1 == letters_with["zonisamide"] < letters_with["shoulder"]
+    for typed in ("review shoulder zonisamide", "zonisamide review shoulder", "shoulder zonisamide review"):
+        assert len(found_items(db, typed)) == expected > 0
+
+
 def test_a_prefix_too_short_or_too_broad_finds_nothing_and_says_why(db: Database, monkeypatch) -> None:
     short = queries.search(db.cursor(), "gabapentin ga*")
     assert short.problem == f"“ga*”: a prefix needs at least {settings.SEARCH_PREFIX_MIN} letters or digits."
