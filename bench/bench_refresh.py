@@ -4,6 +4,8 @@
 Builds (once, under bench/out/) a corpus of generated letters with `python -m etl synth`, then
 measures, in the same run:
 - baseline: reading every file (the I/O floor) and `python -m etl parse` single process,
+- with PDFs in the corpus, the ceiling of PDF input: pypdfium2's text extraction alone over the
+  same PDF files, as many processes as the refresh's workers (no parsing, nothing stored),
 - a refresh into an empty database (all cores), its peak memory (the whole process tree, sampled
   from /proc) and the database size,
 - a refresh with nothing changed;
@@ -23,7 +25,9 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
+from multiprocessing import get_context
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +112,39 @@ def read_all(folder: Path) -> float:
     return time.perf_counter() - started
 
 
+def extract_pdfs(paths: list[str]) -> int:
+    """pypdfium2 alone: every page's text of each PDF, as the refresh extracts it (the floor of the
+    work a PDF costs). Returns the pages read."""
+    import pypdfium2 as pdfium
+
+    pages = 0
+    for path in paths:
+        document = pdfium.PdfDocument(Path(path).read_bytes())
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            textpage.get_text_range()
+            textpage.close()
+            page.close()
+            pages += 1
+        document.close()
+    return pages
+
+
+def extraction_ceiling(folder: Path, workers: int) -> tuple[float, int] | None:
+    """Seconds to extract the text of every PDF in `folder` with `workers` processes (already
+    started, as the refresh's are when it reads), and how many PDFs; None without PDFs."""
+    pdfs = sorted(str(path) for path in folder.rglob("*.pdf"))
+    if not pdfs:
+        return None
+    chunks = [pdfs[start : start + 200] for start in range(0, len(pdfs), 200)]
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        list(pool.map(extract_pdfs, [[]] * workers))  # start every process before the clock
+        started = time.perf_counter()
+        list(pool.map(extract_pdfs, chunks))
+        return time.perf_counter() - started, len(pdfs)
+
+
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__)
     options.add_argument("--letters", type=int, default=100_000)
@@ -129,6 +166,7 @@ def main() -> None:
         if args.no_parse_baseline
         else [timed_command([sys.executable, "-m", "etl", "parse", str(folder)])[0]]
     )
+    ceiling = [extraction_ceiling(folder, args.workers) for _ in range(args.runs)]
     builds: dict[str, list[float]] = {name: [] for name in codes}
     peaks: dict[str, list[int]] = {name: [] for name in codes}
     cpu: dict[str, list[float]] = {name: [] for name in codes}
@@ -165,6 +203,13 @@ def main() -> None:
             f"| baseline: `python -m etl parse`, 1 process | {median(parse_only):.1f} | "
             f"{args.letters / median(parse_only):,.0f} | |"
         )
+    if ceiling[0] is not None:
+        pdfs = ceiling[0][1]
+        seconds = median(run[0] for run in ceiling)
+        print(
+            f"| ceiling: pypdfium2 text extraction alone, {pdfs:,} PDFs, {args.workers} processes | "
+            f"{seconds:.1f} | {pdfs / seconds:,.0f} PDFs/s | |"
+        )
     for name in codes:
         label = "" if len(codes) == 1 else f", {name}"
         print(
@@ -176,6 +221,11 @@ def main() -> None:
             f"{median(cpu[name]):.1f} | {args.letters / median(cpu[name]):,.0f} per CPU second | |"
         )
         print(f"| refresh, nothing changed{label} | {median(unchanged[name]):.1f} | | |")
+    if ceiling[0] is not None and ceiling[0][1] == args.letters:  # every letter a PDF
+        for name in codes:
+            share = median(run[0] for run in ceiling) / median(builds[name])
+            label = "" if len(codes) == 1 else f" ({name})"
+            print(f"\nrefresh{label}: {share:.0%} of the extraction ceiling (letters/s over its PDFs/s)")
     for name in codes:
         label = "" if len(codes) == 1 else f" ({name})"
         print(f"\ndatabase size{label}: {sizes[name] / 2**20:,.0f} MB")
