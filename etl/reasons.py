@@ -37,11 +37,12 @@ import ahocorasick
 from etl.rules import reason_rules, reason_scope
 
 # A sentence ends at . ! ? (perhaps closed by a quote or bracket) followed by space and a capital,
-# digit or opening mark, except after the abbreviations letters use ("e.g.", "Dr.", "No.").
+# digit or opening mark, except after the abbreviations letters use ("e.g.", "Dr.", "No."). The
+# abbreviations are grouped by length, one look-behind per length (a look-behind has one width):
+# each period costs 4 look-behinds instead of 16.
 _SENTENCE_END_AFTER_MARK = (
-    r"(?i:(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bdr\.)(?<!\bmr\.)(?<!\bmrs\.)"
-    r"(?<!\bms\.)(?<!\bno\.)(?<!\bnos\.)(?<!\bfig\.)(?<!\bapprox\.)(?<!\bpg\.)(?<!\bpp\.)(?<!\bca\.)"
-    r"(?<!\bst\.)(?<!\b[a-z]\.))[\"')\]]?(\s+)(?=[\"'(\[A-Z0-9])"
+    r"(?i:(?<!\b[a-z]\.)(?<!\b(?:vs|dr|mr|ms|no|pg|pp|ca|st)\.)(?<!\b(?:e\.g|i\.e|etc|mrs|nos|fig)\.)"
+    r"(?<!\bapprox\.))[\"')\]]?(\s+)(?=[\"'(\[A-Z0-9])"
 )
 _SENTENCE_END = re.compile(r"[.!?]" + _SENTENCE_END_AFTER_MARK)
 # The same for a text without ! or ?: led by one literal, the regex engine finds candidates 3x faster.

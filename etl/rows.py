@@ -15,7 +15,7 @@ from etl.classify import treatment_key
 from etl.modified import modified_flags
 from etl.normalise import normalise
 from etl.records import Letter
-from etl.search_terms import hashes, words
+from etl.search_terms import dictionary, hashed_terms, word_postings
 
 COPY_COLUMN = "_copy"  # on staged Parquet parts only: which chunk staged the row
 
@@ -47,9 +47,8 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
     rows: dict[str, list[tuple]] = {
         table: [] for table in LETTER_TABLES if table not in (*POSTINGS, DICTIONARY)
     }
-    terms: dict[str, list[int]] = {"term_hash": [], "doc_key": [], "item_no": []}
-    letter_terms: dict[str, list[int]] = {"term_hash": [], "doc_key": []}
-    vocabulary: set[bytes] = set()
+    letter_texts: dict[str, list] = {"doc_key": [], "text": []}  # what `letter_terms` indexes
+    item_texts: dict[str, list] = {"doc_key": [], "item_no": [], "text": []}  # what `item_terms` does
     for loaded in letters:
         record = loaded.record
         doc_id = record["doc_id"]
@@ -85,16 +84,12 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
         # The normalised text, as the parser read it: a word hyphenated at a line end is whole.
         clean = loaded.clean_text if loaded.clean_text is not None else normalise(loaded.text)
         modified = modified_flags(clean, record["items"])
-        letter_words = words(clean)
-        vocabulary |= letter_words
-        letter_terms["term_hash"] += hashes(letter_words)
-        letter_terms["doc_key"] += [key] * len(letter_words)
+        letter_texts["doc_key"].append(key)
+        letter_texts["text"].append(clean)
         for item_no, item in enumerate(record["items"], start=1):
-            item_words = words(f"{item['treatment'] or ''} {item['rationale'] or ''}")
-            vocabulary |= item_words
-            terms["term_hash"] += hashes(item_words)
-            terms["doc_key"] += [key] * len(item_words)
-            terms["item_no"] += [item_no] * len(item_words)
+            item_texts["doc_key"].append(key)
+            item_texts["item_no"].append(item_no)
+            item_texts["text"].append(f"{item['treatment'] or ''} {item['rationale'] or ''}")
             # Generated truth (loaded as is by tests and the dashboard bench) has no provenance.
             classified_by = item.get("classified_by") or {}
             rows["items"].append(
@@ -138,14 +133,27 @@ def letter_frames(letters: list[LoadedLetter], parser_version: str, run_id: int)
                     for cite_no, c in enumerate(citations, start=1)
                 ]
     frames = {table: _frame(table, table_rows) for table, table_rows in rows.items()}
-    frames["item_terms"] = pl.DataFrame(terms, schema=_SCHEMAS["item_terms"])
-    frames["letter_terms"] = pl.DataFrame(letter_terms, schema=_SCHEMAS["letter_terms"])
-    frames["search_terms"] = pl.DataFrame(
-        {"term": [word.decode() for word in vocabulary], "term_hash": hashes(vocabulary)},
-        schema=_SCHEMAS["search_terms"],
-    )
+    frames.update(_postings(letter_texts, item_texts))
     frames["letters"] = frames["letters"].with_columns(pl.col(_DATE_COLUMNS).str.to_date("%Y-%m-%d"))
     return frames
+
+
+def _postings(letter_texts: dict[str, list], item_texts: dict[str, list]) -> dict[str, pl.DataFrame]:
+    """`letter_terms`, `item_terms` and `search_terms` of a chunk's texts (`word_postings`), every
+    word hashed once (`dictionary`)."""
+    letter_words = word_postings(_keys(letter_texts, "letter_terms"), letter_texts["text"])
+    item_words = word_postings(_keys(item_texts, "item_terms"), item_texts["text"])
+    words = dictionary(pl.concat([letter_words["term"], item_words["term"]]))
+    return {
+        table: postings.select(hashed_terms(words).alias("term_hash"), pl.exclude("term"))
+        for table, postings in (("letter_terms", letter_words), ("item_terms", item_words))
+    } | {DICTIONARY: words}
+
+
+def _keys(texts: dict[str, list], table: str) -> pl.DataFrame:
+    """The key columns of a postings table, one row per text."""
+    keys = {column: dtype for column, dtype in _SCHEMAS[table].items() if column != "term_hash"}
+    return pl.DataFrame({column: texts[column] for column in keys}, schema=keys)
 
 
 DOC_KEY_SQL = "('0x' || doc_id)::UBIGINT"  # doc_key computed in SQL from a `doc_id` column

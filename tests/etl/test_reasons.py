@@ -123,6 +123,38 @@ def test_sentences_split_at_ends_not_at_abbreviations_or_inside_quotes():
     ]
 
 
+@pytest.mark.parametrize(
+    "abbreviation",
+    [
+        "e.g.",
+        "I.E.",
+        "etc.",
+        "vs.",
+        "Dr.",
+        "MR.",
+        "Mrs.",
+        "Ms.",
+        "No.",
+        "nos.",
+        "Fig.",
+        "approx.",
+        "pg.",
+        "PP.",
+        "ca.",
+        "St.",
+        "J.",
+    ],
+)
+def test_no_abbreviation_ends_a_sentence_in_any_case(abbreviation):
+    text = f"Seen by {abbreviation} Smith on 1/2/2015. Then more. Xe. Last."
+    assert [text[start:end] for start, end in reasons._sentence_bounds(text)] == [
+        f"Seen by {abbreviation} Smith on 1/2/2015.",
+        "Then more.",
+        "Xe.",
+        "Last.",
+    ]
+
+
 def test_question_and_exclamation_marks_end_sentences_too():
     text = "Was it tried? No! It was not. Then more."
     assert [text[start:end] for start, end in reasons._sentence_bounds(text)] == [

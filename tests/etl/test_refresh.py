@@ -24,7 +24,7 @@ from etl import staging
 from etl.normalise import normalise
 from etl.publish import RefreshLock, building_path, staging_path
 from etl.refresh import EXIT_LOCKED, EXIT_OK, EXIT_REJECTS, UsageError, refresh
-from etl.search_terms import hashes, words
+from etl.search_terms import term_hash, terms
 from etl.synth.generate import generate_letter
 from etl.synth.pdf import render_pdf
 from tests.conftest import FIXTURES, ROOT
@@ -107,23 +107,23 @@ def assert_postings_match_items(db: Path) -> None:
     stored letter's normalised text, and nothing of removed letters; `search_terms` names every
     word either holds, once, with its hash."""
     expected = sorted(
-        (term_hash, int(doc_id, 16), item_no)
+        (term_hash(term), int(doc_id, 16), item_no)
         for doc_id, item_no, treatment, rationale in query(
             db, "SELECT doc_id, item_no, treatment, rationale FROM items"
         )
-        for term_hash in hashes(words(f"{treatment or ''} {rationale or ''}"))
+        for term in terms(f"{treatment or ''} {rationale or ''}")
     )
     assert expected and query(db, "SELECT * FROM item_terms ORDER BY ALL") == expected
     letter_words = {
-        int(doc_id, 16): words(normalise(text)) for doc_id, text in query(db, "SELECT * FROM letter_texts")
+        int(doc_id, 16): terms(normalise(text)) for doc_id, text in query(db, "SELECT * FROM letter_texts")
     }
-    expected_letters = sorted((crc32(word), key) for key, found in letter_words.items() for word in found)
+    expected_letters = sorted((term_hash(word), key) for key, found in letter_words.items() for word in found)
     assert query(db, "SELECT * FROM letter_terms ORDER BY ALL") == expected_letters
     dictionary = dict(query(db, "SELECT term, term_hash FROM search_terms"))
     assert one(db, "SELECT count(*) FROM search_terms") == len(dictionary)  # each word once
-    assert all(crc32(term.encode()) == term_hash for term, term_hash in dictionary.items())
-    assert set().union(*letter_words.values()) <= {term.encode() for term in dictionary}
-    assert {term_hash for term_hash, *_ in expected} <= set(dictionary.values())
+    assert all(crc32(term.encode()) == hashed for term, hashed in dictionary.items())
+    assert set().union(*letter_words.values()) <= set(dictionary)
+    assert {hashed for hashed, *_ in expected} <= set(dictionary.values())
 
 
 def test_a_refresh_appends_the_postings_of_new_letters_only(corpus):
