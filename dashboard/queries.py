@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Literal, NamedTuple
 
@@ -738,15 +738,21 @@ def _with_postings(
     """The words with their posting counts (one range scan of the sorted postings for all of them),
     so that a search of several words narrows from the rarest (`_matching`)."""
     _, postings, _ = SEARCH_SCOPES[scope]
-    hashes = sorted({term_hash(form) for word in words for form in word.forms})
+    placeholders, hashes = _form_hashes(form for word in words for form in word.forms)
     if not hashes:
         return words
-    placeholders = ", ".join(["?::UINTEGER"] * len(hashes))
     sql = f"SELECT term_hash, count(*) FROM {postings} WHERE term_hash IN ({placeholders}) GROUP BY term_hash"
     counts = dict(con.execute(sql, hashes).fetchall())
     return [
         replace(word, postings=sum(counts.get(term_hash(form), 0) for form in word.forms)) for word in words
     ]
+
+
+def _form_hashes(forms: Iterable[str]) -> tuple[str, list[int]]:
+    """The placeholders and parameters of `term_hash IN (…)` for these words: each hash once, cast
+    to the postings column's type, so that a scan reads only the row groups of these words."""
+    hashes = sorted({term_hash(form) for form in forms})
+    return ", ".join(["?::UINTEGER"] * len(hashes)), hashes
 
 
 def _starting(con: duckdb.DuckDBPyConnection, prefix: str, limit: int) -> list[str]:
@@ -766,12 +772,10 @@ def _matching(found: Search | None) -> tuple[str, Params]:
         return "false", []
     _, postings, row = SEARCH_SCOPES[found.scope]
     # The rows holding every word, narrowed from the rarest word: its rows, then the rows of the next
-    # word among those, and so on; the items are semi-joined once with the rows left. Each hash is
-    # cast to the column's type, so that each scan reads only the row groups of its word.
+    # word among those, and so on; the items are semi-joined once with the rows left.
     rows, params = "", []
     for word in sorted(found.words, key=lambda word: word.postings):
-        hashes = sorted({term_hash(form) for form in word.forms})
-        placeholders = ", ".join(["?::UINTEGER"] * len(hashes))
+        placeholders, hashes = _form_hashes(word.forms)
         narrowed = f" AND {row} IN ({rows})" if rows else ""
         rows = f"SELECT {row} FROM {postings} WHERE term_hash IN ({placeholders}){narrowed}"
         params = [*hashes, *params]
