@@ -14,11 +14,11 @@ from typing import NamedTuple
 import duckdb
 import streamlit as st
 
-from dashboard import working_set
-from dashboard.working_set import ATTACHED_AS
+from etl import dashboard_tables
 from etl.config import database_path
+from etl.dashboard_tables import ATTACHED_AS, SCHEMA
 
-REQUIRED_TABLES = ("letters", "items", "citations", "reviewer_specialties", "reviewer_states")
+REQUIRED_TABLES = ("letters", "items", "citations", "reviewer_specialties", "reviewer_states", "meta")
 
 
 class FileIdentity(NamedTuple):
@@ -39,59 +39,52 @@ def file_identity(path: Path) -> FileIdentity | None:
 
 
 class Database:
-    """One version of the database file, attached read-only to an in-memory DuckDB that holds
-    the working set (dashboard.working_set). `cursor()` gives each query its own connection."""
+    """One version of the database file, attached read-only. The refresh built the tables the
+    pages read (etl.dashboard_tables) into it, so opening it builds nothing and holds no copy:
+    `cursor()` gives each query its own connection."""
 
     def __init__(self, identity: FileIdentity) -> None:
         self.identity = identity
         self._root = duckdb.connect()
         quoted = identity.path.replace("'", "''")
         self._root.execute(f"ATTACH '{quoted}' AS {ATTACHED_AS} (READ_ONLY)")
-        self._use_file(self._root)
-        present = {row[0] for row in self._root.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        present = {
+            row[0]
+            for row in self._root.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'",
+                [ATTACHED_AS],
+            ).fetchall()
+        }
         self.missing_tables = [table for table in REQUIRED_TABLES if table not in present]
-        # Written by refreshes since whole-letter search (item_terms since the fts index went);
-        # older files lack them.
-        self.has_search_terms = {"item_terms", "letter_terms", "search_terms"} <= present
-        # Written since reason codes were mined from the rationales; older files lack it.
-        self.has_reasons = "item_reasons" in present
-        # Written since refreshes load the DWC's listing (with the `dwc_reconciliation` view).
-        self.has_dwc_index = "dwc_index" in present
-        # Written since modified requests were flagged; older files' items lack the column.
-        columns = "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'items' AND column_name = ?"
-        self.has_modified = bool(self._root.execute(columns, ["modified"]).fetchone()[0])
+        # Tables built by a refresh of another version (or none: a file from before the refresh
+        # built them) are not read: the next refresh rebuilds them without parsing any letter.
         self.letter_count = (
-            0 if self.missing_tables else self._root.execute("SELECT count(*) FROM letters").fetchone()[0]
+            0
+            if self.missing_tables
+            else self._root.execute(f"SELECT count(*) FROM {ATTACHED_AS}.main.letters").fetchone()[0]
         )
-        if self.is_ready:
-            working_set.build(
-                self._root,
-                search_terms=self.has_search_terms,
-                reasons=self.has_reasons,
-                modified=self.has_modified,
-            )
+        self.tables_outdated = (
+            self.letter_count > 0
+            and dashboard_tables.built_version(self._root, ATTACHED_AS) != dashboard_tables.VERSION
+        )
 
     @property
     def is_ready(self) -> bool:
-        return not self.missing_tables and self.letter_count > 0
+        return not self.missing_tables and not self.tables_outdated and self.letter_count > 0
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A connection whose unqualified names are the in-memory working set's; the queries name
-        the file's tables `imr.main.…` (no per-cursor USE and search_path to set)."""
-        return self._root.cursor()
+        """A connection whose unqualified names are the dashboard's tables; the queries name the
+        file's letter tables `imr.main.…`."""
+        cursor = self._root.cursor()
+        cursor.execute(f"USE {ATTACHED_AS}.{SCHEMA}")
+        return cursor
 
     def close(self) -> None:
         """Queries still running keep the old file open until their cursors are gone."""
         self._root.close()
 
-    @staticmethod
-    def _use_file(con: duckdb.DuckDBPyConnection) -> None:
-        # The working set's build: unqualified names resolve in the file first, then in memory.
-        con.execute(f"USE {ATTACHED_AS}")
-        con.execute(f"SET search_path = '{ATTACHED_AS}.main,memory.main'")
 
-
-@st.cache_resource(show_spinner="Reading the database (once after each refresh)…", on_release=Database.close)
+@st.cache_resource(show_spinner="Opening the database…", on_release=Database.close)
 def _open(identity: FileIdentity) -> Database:
     return Database(identity)
 

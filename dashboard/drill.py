@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from dashboard.filters import NO_CITATION, Filters
-from dashboard.working_set import NO_REASON
+from etl.dashboard_tables import NO_REASON
 
 SELECTION = "pick"  # the name of every chart's point selection
 

@@ -1,8 +1,8 @@
 """Every figure the dashboard shows: plain functions `(con, filters, …) -> polars.DataFrame`.
 
-All aggregation happens in DuckDB over the working set (dashboard/working_set.py); polars only
-adds the rates and their 95% Wilson intervals from the counts. The filters become SQL in one
-place, `where`, always with parameters.
+All aggregation happens in DuckDB over the tables the refresh built for it
+(etl/dashboard_tables.py); polars only adds the rates and their 95% Wilson intervals from the
+counts. The filters become SQL in one place, `where`, always with parameters.
 
 Counting conventions (shown in the pages' captions):
 - `items`: disputed items; `n`: decided items (decision upheld or overturned) — the rate's base;
@@ -32,9 +32,8 @@ from dashboard.filters import (
     FilterOptions,
     Filters,
 )
-from dashboard.working_set import (
+from etl.dashboard_tables import (
     AGE_BANDS,
-    ATTACHED_AS,
     CITATIONS_TABLE,
     CUBE_TABLE,
     FILE,
@@ -202,7 +201,7 @@ def item_counts(
 
 
 def flagged(flag: str) -> str:
-    """The count of rows with `flag` (working_set.FLAG_BITS) from rows per `flags`."""
+    """The count of rows with `flag` (dashboard_tables.FLAG_BITS) from rows per `flags`."""
     return f"coalesce(sum(c) FILTER (WHERE flags & {FLAG_BITS[flag]} <> 0), 0)::BIGINT"
 
 
@@ -334,7 +333,9 @@ def by_category(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFram
 
 def last_refresh(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The latest refresh run (empty when the database records none)."""
-    return _frame(con, "SELECT * FROM dash_last_refresh", [])
+    sql = f"""SELECT run_id, started_at, finished_at, status, letters_loaded, items_loaded
+              FROM {FILE}.etl_runs ORDER BY run_id DESC LIMIT 1"""
+    return _frame(con, sql, [])
 
 
 # Treatment types -------------------------------------------------------------------------------
@@ -832,7 +833,7 @@ WITH page AS MATERIALIZED (
 ), reasons AS (
     SELECT doc_id, item_no,
            list_transform(list_sort(list(struct_pack(reason_no, code))), r -> r.code) AS reasons
-    FROM {{reason_rows}} WHERE doc_id IN (SELECT doc_id FROM page_letters) GROUP BY ALL
+    FROM {FILE}.item_reasons WHERE doc_id IN (SELECT doc_id FROM page_letters) GROUP BY ALL
 ), paths AS (
     SELECT doc_id, coalesce(min(path) FILTER (WHERE missing_since IS NULL), min(path)) AS source_file
     FROM {FILE}.files WHERE doc_id IN (SELECT doc_id FROM page_letters) GROUP BY doc_id
@@ -881,8 +882,7 @@ def export_pages(
     order: a large export is read and written page by page, never held whole as a frame."""
     condition, params = where(filters, con)
     matching, searched = _matching(hits)
-    reason_rows = f"{FILE}.item_reasons" if _has_table(con, "item_reasons") else _NO_REASON_ROWS
-    sql = _EXPORT_PAGE.format(condition=condition, matching=matching, reason_rows=reason_rows)
+    sql = _EXPORT_PAGE.format(condition=condition, matching=matching)
     after = 0
     while True:
         page = _frame(con, sql, [*params, *searched, after, page_rows])
@@ -890,15 +890,6 @@ def export_pages(
             return
         after = page["item_row"][-1]
         yield page.drop("item_row")
-
-
-# A file written before reason codes existed has no `item_reasons`: no row of it.
-_NO_REASON_ROWS = "(SELECT NULL::VARCHAR AS doc_id, NULL::INTEGER AS item_no, NULL AS code, 0 AS reason_no)"
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    sql = f"SELECT count(*) FROM duckdb_tables() WHERE database_name = '{ATTACHED_AS}' AND table_name = ?"
-    return bool(con.execute(sql, [table]).fetchone()[0])
 
 
 def export(con: duckdb.DuckDBPyConnection, filters: Filters, hits: Search | None, file_format: str) -> bytes:
@@ -1054,15 +1045,15 @@ def warnings_by_kind(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def rejects_by_reason(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    sql = "SELECT reason, count(*) AS files FROM dash_rejects GROUP BY ALL ORDER BY files DESC"
+    sql = f"SELECT reason, count(*) AS files FROM {FILE}.rejects GROUP BY ALL ORDER BY files DESC"
     return _frame(con, sql, [])
 
 
 def rejects(con: duckdb.DuckDBPyConnection, limit: int = settings.SQL_ROW_CAP) -> pl.DataFrame:
-    sql = """SELECT path, reason, size, run_id, rejected_at FROM dash_rejects
+    sql = f"""SELECT path, reason, size, run_id, rejected_at FROM {FILE}.rejects
              ORDER BY rejected_at DESC, path LIMIT ?"""
     return _frame(con, sql, [limit])
 
 
 def refresh_runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return _frame(con, "SELECT * FROM dash_etl_runs ORDER BY run_id DESC", [])
+    return _frame(con, f"SELECT * FROM {FILE}.etl_runs ORDER BY run_id DESC", [])

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from dashboard.working_set import NO_REASON
+from etl.dashboard_tables import NO_REASON
 
 
 class ReasonCode(NamedTuple):

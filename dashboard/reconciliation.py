@@ -14,7 +14,7 @@ import duckdb
 import polars as pl
 
 from dashboard import settings
-from dashboard.working_set import FILE
+from etl.dashboard_tables import FILE
 
 VIEW = f"{FILE}.dwc_reconciliation"
 LETTERS_PAGE = "letters"  # the Letters page's URL path (app.py); it reads the sidebar filters from the URL

@@ -22,7 +22,7 @@ import polars as pl
 from dashboard import settings
 from dashboard.sql_child import ROWS_FILE, SPILL_FOLDER, STATUS_FILE
 from dashboard.sql_guard import RefusedQuery, checked_query
-from dashboard.working_set import ATTACHED_AS
+from etl.dashboard_tables import ATTACHED_AS
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -29,7 +29,7 @@ from typing import TextIO
 import duckdb
 import polars as pl
 
-from etl import publish
+from etl import dashboard_tables, publish
 from etl.dwc_listing import ListingRejected, is_listing, read_listing
 from etl.load import LETTER_TABLES, SCHEMA_VERSION, create_schema, delete_orphans, load_parts, upsert_dwc_rows
 from etl.parse import PARSER_VERSION
@@ -146,11 +146,26 @@ def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextI
     )
     if orphans:
         delete_orphans(con)
+    letters_changed = counts.new or counts.changed or counts.rederived or orphans or full
+    if letters_changed or dashboard_tables.built_version(con) != dashboard_tables.VERSION:
+        build_dashboard_tables(con, workers, err)
     _record_run(con, run_id, started, roots, full, counts, time.monotonic() - clock)
     _fault_point("before-publish")
     publish.publish(database, con)
     _fault_point("after-publish")
     return counts, time.monotonic() - clock
+
+
+def build_dashboard_tables(con: duckdb.DuckDBPyConnection, workers: int, err: TextIO) -> None:
+    """The tables the dashboard reads (etl.dashboard_tables), built on every core now that the
+    workers are done, after a checkpoint: the row ids they record are then the published file's."""
+    print("refresh: building the dashboard's tables", file=err, flush=True)
+    con.execute("CHECKPOINT")
+    con.execute(f"SET threads = {workers}")
+    try:
+        dashboard_tables.build(con)
+    finally:
+        con.execute(f"SET threads = {DUCKDB_SETTINGS['threads']}")
 
 
 def _open_build(building: Path) -> duckdb.DuckDBPyConnection:

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from etl import dashboard_tables
 from etl.extract import iter_documents
 from etl.load import LoadedLetter, create_schema, insert_letters
 from etl.parse import parse_text
@@ -71,6 +72,7 @@ def build_database(path: Path, letters: list[LoadedLetter]) -> None:
             ("letters/progress.txt", "not an IMR determination", 2, datetime(2026, 2, 1, 8, 31)),
         ],
     )
+    dashboard_tables.build(con)
     con.close()
 
 

@@ -16,7 +16,6 @@ from dashboard.safe_text import markdown_literal
 st.title("Letters")
 ui.headline_with_banner()
 
-db = ui.database()
 search_column, scope_column = st.columns([3, 1])
 search = search_column.text_input(
     "Search letters",
@@ -33,12 +32,6 @@ scope = scope_column.radio(
     format_func=lambda key: queries.SEARCH_SCOPES[key][0],
     key="letters_search_scope",
 )
-if search.strip() and not db.has_search_terms:
-    st.warning(
-        "This database has no whole-letter search terms yet (`letter_terms`, `search_terms`): "
-        "refresh it with the current ETL."
-    )
-    search = ""
 found = ui.unfiltered(queries.search, search, scope) if search.strip() else None
 if found is not None and found.problem:
     st.warning(markdown_literal(found.problem))
@@ -111,23 +104,18 @@ if letter["warnings"]:
 st.dataframe(ui.unfiltered(queries.letter_items, chosen["doc_id"]), hide_index=True, width="stretch")
 
 st.markdown("**Why the chosen item was decided so**")
-# No codes at all: the file has no item_reasons, or has not been re-derived since they were added.
-if ui.unfiltered(queries.filter_options).reasons:
-    item_reasons = ui.unfiltered(queries.letter_reasons, chosen["doc_id"]).filter(
-        pl.col("item_no") == chosen["item_no"]
-    )
-    evidence = [sentence for sentence in item_reasons["evidence"] if sentence]
-    if item_reasons.is_empty():
-        st.caption("Its rationale states none of the grounds the reason tagger recognises.")
-    else:
-        st.caption(
-            "In the letter below the treatment is marked yellow, the evidence of each reason blue"
-            + (", the searched words orange." if found is not None else ".")
-        )
-        st.dataframe(item_reasons.select("label", "reason", "evidence"), hide_index=True, width="stretch")
+item_reasons = ui.unfiltered(queries.letter_reasons, chosen["doc_id"]).filter(
+    pl.col("item_no") == chosen["item_no"]
+)
+evidence = [sentence for sentence in item_reasons["evidence"] if sentence]
+if item_reasons.is_empty():
+    st.caption("Its rationale states none of the grounds the reason tagger recognises.")
 else:
-    st.caption("This database has no reason codes yet (`item_reasons`): refresh it with the current ETL.")
-    evidence = []
+    st.caption(
+        "In the letter below the treatment is marked yellow, the evidence of each reason blue"
+        + (", the searched words orange." if found is not None else ".")
+    )
+    st.dataframe(item_reasons.select("label", "reason", "evidence"), hide_index=True, width="stretch")
 
 
 st.html(

@@ -1,5 +1,6 @@
 """Shown instead of the analysis pages while there is no database to read (or it holds no
-letters): says which file was looked for and which command builds it."""
+letters, or its dashboard tables are from another version): says which file was looked for and
+which command builds it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ try:
         if db is None
         else f"has no {', '.join(db.missing_tables)} table(s): it is not an IMR Atlas database"
         if db.missing_tables
+        else "was written by another version of IMR Atlas: its dashboard tables must be rebuilt "
+        "(the refresh below does it without parsing any letter again)"
+        if db.tables_outdated
         else "holds no letters yet"
     )
 except duckdb.Error as error:

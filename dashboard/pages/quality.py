@@ -47,7 +47,7 @@ else:
         ui.table(ui.unfiltered(queries.rejects), "rejects")
 
 st.subheader("The DWC's listing against the parsed letters")
-if not ui.database().has_dwc_index or not ui.unfiltered(reconciliation.listed_rows):
+if not ui.unfiltered(reconciliation.listed_rows):
     st.caption(
         "No DWC listing loaded: `python -m etl download --out letters/` fetches the letters with the DWC's "
         "own listing of their treatments (`dwc-listing.csv`), `python -m etl refresh --source letters/` "

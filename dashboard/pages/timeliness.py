@@ -41,13 +41,6 @@ by_category = ui.filtered(queries.days_to_decision, "category")
 ui.chart_and_table(charts.days_by_group(by_category, "category"), by_category, "days-to-decision-by-category")
 
 st.header("Modified requests")
-if not ui.database().has_modified:
-    st.warning(
-        "This database does not flag modified requests yet (`items.modified`): refresh it with the "
-        "current ETL.",
-        icon=":material/update:",
-    )
-    st.stop()
 st.caption(
     "A modified request: utilization review authorized part of the request and IMR decided the "
     'remaining portion ("… was the original request. … was authorized by the Claims Administrator. '

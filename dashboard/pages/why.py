@@ -20,8 +20,9 @@ head = ui.headline_with_banner()
 options = ui.unfiltered(queries.filter_options)
 if not options.reasons:
     st.warning(
-        "This database has no reason codes yet (`item_reasons`): refresh it with the current ETL.",
-        icon=":material/update:",
+        "No item of this database states any of the grounds the reason tagger recognises "
+        "(`etl/reasons.py`, `etl/rules/reasons.csv`).",
+        icon=":material/info:",
     )
     st.stop()
 st.caption(

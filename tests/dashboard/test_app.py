@@ -3,6 +3,7 @@ each figure shown equals the same figure computed directly from the `decisions` 
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -14,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import settings, sql_runner
+from etl.refresh import refresh
 from tests.conftest import ROOT
 from tests.fixture_db import build_database, generated_letters
 
@@ -488,6 +490,31 @@ def test_empty_database_gives_a_helpful_page(tmp_path: Path, monkeypatch: pytest
     at = open_app()
     assert "holds no letters yet" in at.warning[0].value
     assert settings.REFRESH_COMMAND in " ".join(m.value for m in at.markdown)
+
+
+def test_a_database_from_an_older_refresh_is_brought_up_to_date_by_the_next_one(
+    fixture_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file without the dashboard's tables (an older refresh wrote it, before dwc_index too) is
+    not read as it is: the page says to refresh, and a refresh with nothing new to parse builds
+    the tables; then the pages open."""
+    older = tmp_path / "older.duckdb"
+    shutil.copy(fixture_db, older)
+    with duckdb.connect(str(older)) as con:
+        con.execute("DROP SCHEMA dashboard CASCADE; DELETE FROM meta WHERE key = 'dashboard_tables'")
+        con.execute("DROP VIEW dwc_reconciliation; DROP TABLE dwc_index; DROP TABLE dwc_listings")
+        letters = con.execute("SELECT count(*) FROM letters").fetchone()[0]
+    monkeypatch.setenv("IMR_DB", str(older))
+    assert "dashboard tables must be rebuilt" in open_app().warning[0].value
+
+    nothing_new = tmp_path / "no-letters"
+    nothing_new.mkdir()
+    assert refresh([str(nothing_new)], older, workers=1, out=io.StringIO(), err=io.StringIO()) == 0
+    with duckdb.connect(str(older), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM letters").fetchone()[0] == letters
+        assert con.execute("SELECT count(*) FROM etl_runs WHERE letters_loaded > 0").fetchone()[0] == 2
+    at = open_app("quality")
+    assert "No DWC listing loaded" in " ".join(caption.value for caption in at.caption)
 
 
 @pytest.mark.parametrize(

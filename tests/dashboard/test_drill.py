@@ -18,7 +18,7 @@ import pytest
 from dashboard import drill, queries, settings, ui
 from dashboard.filters import NO_CITATION, NO_SUBCATEGORY, Filters
 from dashboard.safe_text import markdown_literal
-from dashboard.working_set import NO_REASON
+from etl.dashboard_tables import NO_REASON
 from etl.refresh import refresh
 from tests.conftest import ROOT
 from tests.dashboard.test_app import open_app, rows, sql_rows

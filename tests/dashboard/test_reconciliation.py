@@ -1,6 +1,6 @@
 """The Data quality page's section on the DWC's listing against the parsed letters: its figures and
 tables equal to SQL over the `dwc_reconciliation` view, its link to a letter (the Letters page by
-case number), and the hint shown when no listing is loaded or the file predates `dwc_index`."""
+case number), and the hint shown when no listing is loaded."""
 
 from __future__ import annotations
 
@@ -147,13 +147,3 @@ def test_without_a_listing_the_section_says_how_to_get_one() -> None:
     hint = " ".join(caption.value for caption in at.caption)
     assert "No DWC listing loaded" in hint and "python -m etl download" in hint
     assert "Decisions agree" not in metrics(at)
-
-
-def test_a_database_made_before_dwc_index_still_opens(fixture_db: Path, tmp_path: Path, monkeypatch) -> None:
-    older = tmp_path / "older.duckdb"
-    shutil.copy(fixture_db, older)
-    with duckdb.connect(str(older)) as con:
-        con.execute("DROP VIEW dwc_reconciliation; DROP TABLE dwc_index; DROP TABLE dwc_listings")
-    monkeypatch.setenv("IMR_DB", str(older))
-    at = open_app("quality")
-    assert "No DWC listing loaded" in " ".join(caption.value for caption in at.caption)

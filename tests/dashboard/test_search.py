@@ -17,6 +17,7 @@ from dashboard import queries, settings
 from dashboard.connection import Database, file_identity
 from dashboard.filters import Filters
 from dashboard.highlight import EVIDENCE_MARK, SEARCH_MARK, TREATMENT_MARK, highlighted
+from etl import dashboard_tables
 from etl.load import LoadedLetter, create_schema, insert_letters
 from etl.synth.generate import generate_letter
 from tests.dashboard.test_app import open_app, sql_rows
@@ -55,6 +56,7 @@ def summary_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     create_schema(con)
     insert_letters(con, letters[:20], "test", run_id=1)
     insert_letters(con, letters[20:], "test", run_id=2)  # the word list merged across two loads
+    dashboard_tables.build(con)
     con.close()
     return path
 

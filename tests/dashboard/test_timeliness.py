@@ -5,10 +5,7 @@ computed from `decisions`; a database written before items were flagged as modif
 from __future__ import annotations
 
 import math
-import shutil
-from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.dashboard.test_app import SELECTION_IDS, SELECTIONS, metrics, open_app, rows, sql_rows
@@ -110,20 +107,3 @@ def test_generated_letters_hold_modified_requests(reference) -> None:
     modified = overall[overall["request"] == "modified"].iloc[0]
     expected = reference.execute("SELECT count(*) FILTER (WHERE modified) FROM decisions").fetchone()[0]
     assert modified["items"] == expected > 0
-
-
-def test_a_database_without_the_modified_column(
-    fixture_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A file written before modified requests were flagged still opens: days are shown, the
-    modified section asks for a refresh."""
-    old = tmp_path / "old.duckdb"
-    shutil.copy(fixture_db, old)
-    con = duckdb.connect(str(old))
-    con.execute("ALTER TABLE items DROP COLUMN modified")
-    con.execute("CREATE OR REPLACE VIEW decisions AS SELECT 1 AS placeholder")
-    con.close()
-    monkeypatch.setenv("IMR_DB", str(old))
-    at = open_app("timeliness", {"include_synthetic": True})
-    assert at.dataframe[0].value.shape[0] > 0
-    assert any("does not flag modified requests" in warning.value for warning in at.warning)

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from dashboard import settings
+from etl import dashboard_tables
 from tests.dashboard.test_app import (
     PHARMACEUTICALS,
     REAL_ONLY,
@@ -202,24 +203,24 @@ def test_a_reason_opens_the_letters_page_filtered_to_it(reference) -> None:
     assert letter.count('<mark style="background-color: #cfe4ff">') >= 1
 
 
-# A database written before reasons -------------------------------------------------------------
+# A database whose items state no reason ------------------------------------------------------
 
 
-def test_a_database_without_reasons_still_opens(
+def test_a_database_whose_items_state_no_reason_still_opens(
     fixture_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old = tmp_path / "imr.duckdb"
     shutil.copy(fixture_db, old)
     con = duckdb.connect(str(old))
-    con.execute("DROP VIEW decisions")  # it reads item_reasons
-    con.execute("DROP TABLE item_reasons")
+    con.execute("DELETE FROM item_reasons")
+    dashboard_tables.build(con)
     con.close()
     monkeypatch.setenv("IMR_DB", str(old))
 
     at = open_app("why", REAL_ONLY[0])
-    assert any("no reason codes yet" in w.value and "refresh" in w.value for w in at.warning)
+    assert any("states any of the grounds" in w.value for w in at.warning)
     assert not at.dataframe
     assert at.multiselect(key="filter_reasons").options == []
     at = open_app("letters", {"include_synthetic": True})
-    assert any("no reason codes yet" in c.value for c in at.caption)
+    assert any("states none of the grounds" in c.value for c in at.caption)
     assert "<mark>" in at.get("html")[0].proto.body

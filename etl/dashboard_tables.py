@@ -1,9 +1,12 @@
-"""The dashboard's working set: the `decisions` view flattened into in-memory tables.
+"""The dashboard's tables, built by the one writer into the file it publishes.
 
 The `decisions` view joins six tables on the text key `doc_id` and aggregates the citations
-every time it is read: on a million letters one read takes seconds. The dashboard reads the
-file once per version of it and keeps flat, narrow tables in memory, so a page's query is one
-scan of a few small-integer columns:
+every time it is read: on a million letters one read takes seconds. So the refresh (the only
+writer) materialises flat, narrow tables in the schema `dashboard` of the file before it
+publishes it, and the dashboard opens the file read-only and queries them directly: a page's
+query is one scan of a few small-integer columns, a dashboard process starts in about a second
+whatever the archive's size, and several processes (or machines, on a shared read-only copy)
+serve one file without building anything.
 
 - `dash_items`: one row per disputed item with every column a filter or a chart needs, stored
   in the Letters page's order (newest decision first; `item_row` numbers that order);
@@ -24,21 +27,26 @@ scan of a few small-integer columns:
 - `dash_cube`: the items counted per month, category, subcategory and flags, for the figures
   whose filters and groups it holds (queries.item_counts);
 - `dash_letter_rows`: where each letter's rows (letter, text, items, item reasons) are in the file;
-- copies of the small whole-database tables the pages read (`etl_runs`, `rejects`) and the
-  per-letter parse coverage, so no page reads the file after the build.
+- the per-letter parse coverage and the warnings counted.
 
 Low-cardinality text columns become ENUMs (grouping and comparing them is integer work), their
 values in text order so that sorting is unchanged; filters compare them with parameters cast to
 the ENUM type (`enum_type`), queries read them as text. The column meanings are those of
-`decisions` (docs/database.md); a test checks the two agree item by item.
+`decisions` (docs/database.md); a test checks the two agree item by item. `meta` records which
+version of these definitions built the tables (`VERSION`): a refresh rebuilds them when the
+letters changed or the definitions did, and the dashboard refuses tables of another version.
 """
 
 from __future__ import annotations
 
+import hashlib
+
 import duckdb
 
-ATTACHED_AS = "imr"  # the database file, attached read-only beside the in-memory working set
-FILE = f"{ATTACHED_AS}.main"  # its tables, for connections whose unqualified names are in memory
+SCHEMA = "dashboard"  # the schema of the file that holds these tables
+ATTACHED_AS = "imr"  # the name the dashboard attaches the file under (read-only)
+FILE = f"{ATTACHED_AS}.main"  # the file's letter tables, as the dashboard names them
+META_KEY = "dashboard_tables"  # `meta` row: the VERSION that built the tables
 ITEMS_TABLE = "dash_items"
 CITATIONS_TABLE = "dash_reviewer_citations"
 SPECIALTY_SETS = "dash_specialty_sets"
@@ -114,21 +122,23 @@ def _numbered(table: str, members: str | None, value: str, lists: str, empty: st
     """A table numbering the distinct lists of `lists` (a query with a `value_list` column) in
     list order; with `members`, also their unnested values (`empty` for an empty list)."""
     sql = f"""
-CREATE TABLE memory.main.{table} AS
+CREATE TABLE {SCHEMA}.{table} AS
 SELECT (row_number() OVER (ORDER BY value_list) - 1)::USMALLINT AS set_no, value_list
 FROM (SELECT DISTINCT value_list FROM ({lists}));
 """
     if members:
         sql += f"""
-CREATE TABLE memory.main.{members} AS
+CREATE TABLE {SCHEMA}.{members} AS
 SELECT set_no, unnest(CASE WHEN len(value_list) = 0 THEN ['{empty}'] ELSE value_list END) AS {value}
-FROM memory.main.{table};
+FROM {SCHEMA}.{table};
 """
     return sql
 
 
-BUILD = f"""
-CREATE TEMP TABLE dash_letter_lists AS
+# Intermediate tables, in the same schema (in the file, not in memory: the writer's memory stays
+# small whatever the archive's size) and dropped once the tables are built.
+LISTS = f"""
+CREATE TABLE {SCHEMA}._letter_lists AS
 WITH specialties AS (
     SELECT doc_id, list(specialty ORDER BY position) AS specialties FROM reviewer_specialties GROUP BY doc_id
 ), states AS (
@@ -137,62 +147,63 @@ WITH specialties AS (
 SELECT l.doc_id, coalesce(sp.specialties, []) AS specialties, coalesce(st.states, []) AS states
 FROM letters l LEFT JOIN specialties sp USING (doc_id) LEFT JOIN states st USING (doc_id);
 
-CREATE TEMP TABLE dash_cited AS
+CREATE TABLE {SCHEMA}._cited AS
 SELECT doc_id, item_no,
        list(DISTINCT source ORDER BY source) FILTER (WHERE side = 'reviewer') AS reviewer_sources,
        any_value(source) FILTER (WHERE side = 'reviewer' AND cite_no = 1) AS reviewer_source,
        any_value(source) FILTER (WHERE side = 'claims' AND cite_no = 1) AS claims_source
 FROM citations GROUP BY doc_id, item_no;
 
-CREATE TEMP TABLE dash_item_reasons AS
-SELECT doc_id, item_no, list(DISTINCT code ORDER BY code) AS reasons FROM dash_reason_rows GROUP BY ALL;
+CREATE TABLE {SCHEMA}._item_reasons AS
+SELECT doc_id, item_no, list(DISTINCT code ORDER BY code) AS reasons FROM item_reasons GROUP BY ALL;
 
 {
     _numbered(
         SPECIALTY_SETS,
         SPECIALTY_MEMBERS,
         "specialty",
-        "SELECT specialties AS value_list FROM dash_letter_lists",
+        f"SELECT specialties AS value_list FROM {SCHEMA}._letter_lists",
     )
 }
-{_numbered(STATE_SETS, STATE_MEMBERS, "state", "SELECT states AS value_list FROM dash_letter_lists")}
+{_numbered(STATE_SETS, STATE_MEMBERS, "state", f"SELECT states AS value_list FROM {SCHEMA}._letter_lists")}
 {
     _numbered(
         SOURCE_SETS,
         None,
         "source",
-        "SELECT coalesce(reviewer_sources, []) AS value_list FROM dash_cited UNION ALL SELECT []::VARCHAR[]",
+        f"SELECT coalesce(reviewer_sources, []) AS value_list FROM {SCHEMA}._cited "
+        "UNION ALL SELECT []::VARCHAR[]",
     )
 }
-
 {
     _numbered(
         REASON_SETS,
         REASON_MEMBERS,
         "reason",
-        "SELECT reasons AS value_list FROM dash_item_reasons UNION ALL SELECT []::VARCHAR[]",
+        f"SELECT reasons AS value_list FROM {SCHEMA}._item_reasons UNION ALL SELECT []::VARCHAR[]",
         empty=NO_REASON,
     )
 }
 
-CREATE TEMP TABLE dash_letters AS
-SELECT row_number() OVER ()::INTEGER AS letter_row, l.doc_id, l.case_number, l.decision_date,
-       l.patient_age, l.patient_gender, l.format, l.synthetic,
+CREATE TABLE {SCHEMA}._letters AS
+SELECT row_number() OVER (ORDER BY l.doc_id)::INTEGER AS letter_row, l.doc_id, l.case_number,
+       l.decision_date, l.patient_age, l.patient_gender, l.format, l.synthetic,
        (l.decision_date - l.application_received)::INTEGER AS days_from_received,
        (l.decision_date - l.date_assigned)::INTEGER AS days_from_assigned,
        sp.set_no AS specialty_set, st.set_no AS state_set
 FROM letters l
-JOIN dash_letter_lists ll USING (doc_id)
-JOIN memory.main.{SPECIALTY_SETS} sp ON sp.value_list = ll.specialties
-JOIN memory.main.{STATE_SETS} st ON st.value_list = ll.states;
+JOIN {SCHEMA}._letter_lists ll USING (doc_id)
+JOIN {SCHEMA}.{SPECIALTY_SETS} sp ON sp.value_list = ll.specialties
+JOIN {SCHEMA}.{STATE_SETS} st ON st.value_list = ll.states;
 
-CREATE TABLE memory.main.{TREATMENTS_TABLE} AS
+CREATE TABLE {SCHEMA}.{TREATMENTS_TABLE} AS
 SELECT (row_number() OVER (ORDER BY treatment_key, treatment) - 1)::UINTEGER AS treatment_no,
        treatment_key, treatment
 FROM (SELECT DISTINCT coalesce(treatment_key, treatment) AS treatment_key, treatment FROM items);
 
-CREATE TEMP TABLE dash_items_sorted AS
-SELECT l.letter_row, ('0x' || i.doc_id)::UBIGINT AS doc_key, i.item_id, i.doc_id, i.item_no,
+CREATE TABLE {SCHEMA}._items AS
+SELECT (row_number() OVER (ORDER BY l.decision_date DESC NULLS LAST, i.item_id))::UINTEGER AS item_row,
+    l.letter_row, ('0x' || i.doc_id)::UBIGINT AS doc_key, i.item_id, i.doc_id, i.item_no,
     l.case_number, l.decision_date,
     year(l.decision_date)::SMALLINT AS decision_year,
     date_trunc('month', l.decision_date)::DATE AS decision_month,
@@ -210,43 +221,75 @@ SELECT l.letter_row, ('0x' || i.doc_id)::UBIGINT AS doc_key, i.item_id, i.doc_id
     l.specialty_set, l.state_set, so.set_no AS source_set, rs.set_no AS reason_set,
     s.reviewer_source, s.claims_source, {AGREEMENT_SQL} AS agreement,
     l.days_from_received, l.days_from_assigned, i.modified
-FROM dash_file_items i
-JOIN dash_letters l USING (doc_id)
-LEFT JOIN dash_cited s USING (doc_id, item_no)
-JOIN memory.main.{SOURCE_SETS} so ON so.value_list = coalesce(s.reviewer_sources, [])
-LEFT JOIN dash_item_reasons ir USING (doc_id, item_no)
-JOIN memory.main.{REASON_SETS} rs ON rs.value_list = coalesce(ir.reasons, [])
-JOIN memory.main.{TREATMENTS_TABLE} t
+FROM items i
+JOIN {SCHEMA}._letters l USING (doc_id)
+LEFT JOIN {SCHEMA}._cited s USING (doc_id, item_no)
+JOIN {SCHEMA}.{SOURCE_SETS} so ON so.value_list = coalesce(s.reviewer_sources, [])
+LEFT JOIN {SCHEMA}._item_reasons ir USING (doc_id, item_no)
+JOIN {SCHEMA}.{REASON_SETS} rs ON rs.value_list = coalesce(ir.reasons, [])
+JOIN {SCHEMA}.{TREATMENTS_TABLE} t
   ON t.treatment_key IS NOT DISTINCT FROM coalesce(i.treatment_key, i.treatment)
- AND t.treatment IS NOT DISTINCT FROM i.treatment
-ORDER BY l.decision_date DESC NULLS LAST, i.item_id;
+ AND t.treatment IS NOT DISTINCT FROM i.treatment;
 
--- Stored in the Letters page's order, `item_row` numbering it.
-CREATE TABLE memory.main.{ITEMS_TABLE} AS
-SELECT (rowid + 1)::UINTEGER AS item_row, * FROM dash_items_sorted;
-
-DROP TABLE dash_items_sorted;
-DROP TABLE dash_item_reasons;
-DROP VIEW dash_file_items;
+CREATE TABLE {SCHEMA}._citations AS
+SELECT c.doc_id, c.item_no, c.cite_no, c.source, coalesce(c.document, '(unspecified)') AS document,
+       coalesce(c.section, '(unspecified)') AS section, c.year, c.pages
+FROM citations c WHERE c.side = 'reviewer';
 """
 
 
-CITATIONS = f"""
-CREATE TABLE memory.main.{CITATIONS_TABLE} AS
-SELECT {", ".join(f"d.{column}" for column in FILTER_COLUMNS)},
-       c.cite_no, c.source, coalesce(c.document, '(unspecified)') AS document,
-       coalesce(c.section, '(unspecified)') AS section, c.year, c.pages
-FROM citations c
-JOIN memory.main.{ITEMS_TABLE} d ON d.doc_id = c.doc_id AND d.item_no = c.item_no
-WHERE c.side = 'reviewer'
+def enum_type(table: str, column: str) -> str:
+    """The ENUM type of a column (the citations table shares its items' types)."""
+    return f"{SCHEMA}.{table}_{column}"
+
+
+def _enum_types(table: str, source: str) -> str:
+    """One ENUM type per low-cardinality column of `table`, its values those of `source` in order."""
+    return "\n".join(
+        f"CREATE TYPE {enum_type(table, column)} AS ENUM "
+        f"(SELECT DISTINCT {column} FROM {SCHEMA}.{source} WHERE {column} IS NOT NULL ORDER BY 1);"
+        for column in ENUM_COLUMNS[table]
+    )
+
+
+def _cast_enums(table: str, columns: list[str], alias: str) -> str:
+    enums = ENUM_COLUMNS[table]
+    return ", ".join(
+        f"{alias}.{column}::{enum_type(table, column)} AS {column}"
+        if column in enums
+        else f"{alias}.{column}"
+        for column in columns
+    )
+
+
+ITEM_COLUMNS = [
+    "item_row", "letter_row", "doc_key", "item_id", "doc_id", "item_no", "case_number", "decision_date",
+    "decision_year", "decision_month", "month_no", "age_band", "gender", "layout", "synthetic",
+    "treatment", "treatment_key", "treatment_no", "category", "subcategory", "decision", "upheld",
+    "verdict", "flags", "specialty_set", "state_set", "source_set", "reason_set", "reviewer_source",
+    "claims_source", "agreement", "days_from_received", "days_from_assigned", "modified",
+]  # fmt: skip
+
+TABLES = f"""
+{_enum_types(ITEMS_TABLE, "_items")}
+-- Stored in the Letters page's order, `item_row` numbering it.
+CREATE TABLE {SCHEMA}.{ITEMS_TABLE} AS
+SELECT {_cast_enums(ITEMS_TABLE, ITEM_COLUMNS, "i")} FROM {SCHEMA}._items i ORDER BY i.item_row;
+
+{_enum_types(CITATIONS_TABLE, "_citations")}
+CREATE TABLE {SCHEMA}.{CITATIONS_TABLE} AS
+SELECT {", ".join(f"d.{column}" for column in FILTER_COLUMNS)}, c.cite_no,
+       {_cast_enums(CITATIONS_TABLE, ["source", "document", "section"], "c")}, c.year, c.pages
+FROM {SCHEMA}._citations c
+JOIN {SCHEMA}.{ITEMS_TABLE} d ON d.doc_id = c.doc_id AND d.item_no = c.item_no
 ORDER BY d.item_row, c.cite_no;
 
-CREATE TABLE memory.main.dash_letter_coverage AS
+CREATE TABLE {SCHEMA}.dash_letter_coverage AS
 SELECT count(*) AS letters, count(*) FILTER (WHERE len(warnings) > 0) AS with_warnings,
        count(*) FILTER (WHERE item_count = 0) AS without_items
 FROM letters;
 
-CREATE TABLE memory.main.dash_warnings AS
+CREATE TABLE {SCHEMA}.dash_warnings AS
 SELECT trim(split_part(warning, ':', 1)) AS warning, count(*) AS occurrences,
        count(DISTINCT doc_id) AS letters
 FROM (SELECT doc_id, unnest(warnings) AS warning FROM letters)
@@ -254,97 +297,71 @@ GROUP BY ALL ORDER BY occurrences DESC, warning;
 
 -- The items counted per month, category, subcategory and flags: the headline, monthly, category
 -- and coverage figures read these few thousand rows when no filter needs finer columns.
-CREATE TABLE memory.main.{CUBE_TABLE} AS
+CREATE TABLE {SCHEMA}.{CUBE_TABLE} AS
 SELECT month_no, category, subcategory, synthetic, verdict, flags, count(*) AS c
-FROM memory.main.{ITEMS_TABLE} GROUP BY ALL ORDER BY ALL;
+FROM {SCHEMA}.{ITEMS_TABLE} GROUP BY ALL ORDER BY ALL;
 
 -- Where each letter's rows are in the file: the Letters page reads one letter's text and items
--- by row id (a point read) instead of searching a million text keys.
-CREATE TABLE memory.main.{LETTER_ROWS} AS
+-- by row id (a point read) instead of searching a million text keys. Row ids are read after the
+-- refresh's last deletion has been checkpointed, so they are those of the published file.
+CREATE TABLE {SCHEMA}.{LETTER_ROWS} AS
 WITH texts AS (SELECT doc_id, min(rowid) AS text_rowid FROM letter_texts GROUP BY doc_id),
      item_rows AS (SELECT doc_id, min(rowid) AS first_item_rowid, max(rowid) AS last_item_rowid
                    FROM items GROUP BY doc_id),
-     reason_rows AS (SELECT doc_id, min(reason_rowid) AS first_reason_rowid,
-                            max(reason_rowid) AS last_reason_rowid
-                     FROM dash_reason_rows GROUP BY doc_id),
+     reason_rows AS (SELECT doc_id, min(rowid) AS first_reason_rowid, max(rowid) AS last_reason_rowid
+                     FROM item_reasons GROUP BY doc_id),
      sources AS (SELECT doc_id, min(path) AS source_file FROM files GROUP BY doc_id)
 SELECT l.doc_id, l.rowid AS letter_rowid, t.text_rowid, r.first_item_rowid, r.last_item_rowid,
        rr.first_reason_rowid, rr.last_reason_rowid, s.source_file
 FROM letters l LEFT JOIN texts t USING (doc_id) LEFT JOIN item_rows r USING (doc_id)
 LEFT JOIN reason_rows rr USING (doc_id) LEFT JOIN sources s USING (doc_id);
-CREATE INDEX dash_letter_rows_doc_id ON memory.main.{LETTER_ROWS} (doc_id);
+CREATE INDEX dash_letter_rows_doc_id ON {SCHEMA}.{LETTER_ROWS} (doc_id);
 
-CREATE TABLE memory.main.dash_etl_runs AS SELECT * FROM etl_runs;
-CREATE TABLE memory.main.dash_last_refresh AS
-SELECT run_id, started_at, finished_at, status, letters_loaded, items_loaded
-FROM etl_runs ORDER BY run_id DESC LIMIT 1;
-CREATE TABLE memory.main.dash_rejects AS SELECT * FROM rejects;
-
-DROP TABLE dash_letters;
-DROP TABLE dash_letter_lists;
-DROP TABLE dash_cited;
-"""
-
-
-def enum_type(table: str, column: str) -> str:
-    """The ENUM type of a working-set column (the citations table shares its items' types)."""
-    return f"memory.main.{table}_{column}"
-
-
-TERMS = f"""
-CREATE TABLE memory.main.{TERMS_TABLE} AS
+CREATE TABLE {SCHEMA}.{TERMS_TABLE} AS
 SELECT t.term_hash, d.item_row
-FROM item_terms t JOIN memory.main.{ITEMS_TABLE} d ON d.doc_key = t.doc_key AND d.item_no = t.item_no
+FROM item_terms t JOIN {SCHEMA}.{ITEMS_TABLE} d ON d.doc_key = t.doc_key AND d.item_no = t.item_no
 ORDER BY t.term_hash;
 
-CREATE TABLE memory.main.{LETTER_TERMS_TABLE} AS
+CREATE TABLE {SCHEMA}.{LETTER_TERMS_TABLE} AS
 SELECT t.term_hash, d.letter_row
 FROM letter_terms t
-JOIN (SELECT DISTINCT doc_key, letter_row FROM memory.main.{ITEMS_TABLE}) d USING (doc_key)
+JOIN (SELECT DISTINCT doc_key, letter_row FROM {SCHEMA}.{ITEMS_TABLE}) d USING (doc_key)
 ORDER BY t.term_hash;
 
-CREATE TABLE memory.main.{WORDS_TABLE} AS SELECT term FROM search_terms ORDER BY term;
+CREATE TABLE {SCHEMA}.{WORDS_TABLE} AS SELECT term FROM search_terms ORDER BY term;
 """
 
+INTERMEDIATE = ("_letter_lists", "_cited", "_item_reasons", "_letters", "_items", "_citations")
 
-# The file's item reasons with their row ids; a file written before reasons existed has none.
-REASON_ROWS = {
-    True: """CREATE TEMP VIEW dash_reason_rows AS
-             SELECT rowid AS reason_rowid, doc_id, item_no, code FROM item_reasons""",
-    False: """CREATE TEMP TABLE dash_reason_rows
-              (reason_rowid BIGINT, doc_id VARCHAR, item_no INTEGER, code VARCHAR)""",
-}
+# Which definitions built the tables: any change to them makes the next refresh rebuild.
+VERSION = hashlib.sha256((LISTS + TABLES).encode()).hexdigest()[:16]
 
 
-# The file's items; a file written before modified requests were flagged has no `modified`.
-FILE_ITEMS = {
-    True: "CREATE TEMP VIEW dash_file_items AS SELECT * FROM items",
-    False: "CREATE TEMP VIEW dash_file_items AS SELECT *, NULL::BOOLEAN AS modified FROM items",
-}
+def build(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the tables from the letter tables of the connection's default catalog (the
+    schema `etl.load.create_schema` makes), replacing any older ones, and record VERSION in
+    `meta`; a database without letters gets none (the dashboard has nothing to show). Rows are
+    stored in the order the queries' ORDER BY gives them, so the build keeps insertion order
+    whatever the connection's setting."""
+    kept = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        con.execute("DELETE FROM meta WHERE key = ?", [META_KEY])
+        if not con.execute("SELECT count(*) FROM letters").fetchone()[0]:
+            return
+        con.execute(f"CREATE SCHEMA {SCHEMA}")
+        con.execute(LISTS)
+        con.execute(TABLES)
+        for table in INTERMEDIATE:
+            con.execute(f"DROP TABLE {SCHEMA}.{table}")
+        con.execute("INSERT INTO meta VALUES (?, ?)", [META_KEY, VERSION])
+    finally:
+        con.execute(f"SET preserve_insertion_order = {str(kept).lower()}")
 
 
-def build(
-    con: duckdb.DuckDBPyConnection, search_terms: bool = True, reasons: bool = True, modified: bool = True
-) -> None:
-    """Create the tables from the attached database (its catalog must be the default one);
-    `search_terms` when it has the search tables (`item_terms`, `letter_terms`, `search_terms`),
-    `reasons` when it has `item_reasons`, `modified` when its items have that column."""
-    con.execute(REASON_ROWS[reasons])
-    con.execute(FILE_ITEMS[modified])
-    con.execute(BUILD)
-    _to_enums(con, ITEMS_TABLE)
-    con.execute(CITATIONS)  # after the items' ENUMs, so that its filter columns share their types
-    _to_enums(con, CITATIONS_TABLE)
-    if search_terms:
-        con.execute(TERMS)
-    con.execute(f"DROP {'VIEW' if reasons else 'TABLE'} dash_reason_rows")
-
-
-def _to_enums(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    for column in ENUM_COLUMNS[table]:
-        enum = enum_type(table, column)
-        con.execute(
-            f"CREATE TYPE {enum} AS ENUM "
-            f"(SELECT DISTINCT {column} FROM memory.main.{table} WHERE {column} IS NOT NULL ORDER BY 1)"
-        )
-        con.execute(f"ALTER TABLE memory.main.{table} ALTER {column} TYPE {enum}")
+def built_version(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> str | None:
+    """The VERSION that built the tables of `catalog` (default: the connection's), None if none did."""
+    meta = f"{catalog}.main.meta" if catalog else "meta"
+    row = con.execute(f"SELECT max(value) FROM {meta} WHERE key = ?", [META_KEY]).fetchone()
+    return row[0] if row else None
