@@ -1,15 +1,18 @@
 """`python -m etl refresh`: bring the database up to date with the letters in the sources.
 
-Flow: lock → copy the live database aside → (re-derive every letter if the parser changed) →
-walk the sources and compare with the `files` manifest → read, extract and parse new and changed
-files in worker processes → load in windows → mark missing files → load the DWC's listings
-(`dwc-listing.csv`, set apart by the walk) that are new or changed → record the run → checkpoint and
-swap the copy in (see `etl/publish.py`).
+Flow: lock → walk the sources → if nothing changed (no new, changed, vanished or reappeared file,
+no new DWC listing, the same parser and dashboard tables), stop: the live file is left as it is, not
+copied → else copy the live database aside → (re-derive every letter if the parser changed) →
+compare with the `files` manifest → read, extract and parse new and changed files in worker
+processes → load in windows → mark missing files → load the DWC's listings (`dwc-listing.csv`, set
+apart by the walk) that are new or changed → build the dashboard's tables if letters changed →
+record the run → checkpoint and swap the copy in (see `etl/publish.py`).
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import multiprocessing
 import os
@@ -72,6 +75,7 @@ class Counts:
     dwc_listings_read: int = 0
     dwc_rows_new: int = 0
     dwc_rows_changed: int = 0
+    nothing_changed: bool = False  # the live file was left as it was: no copy, no run recorded
 
 
 def refresh(
@@ -112,6 +116,11 @@ def refresh(
             if counts.dwc_listings_read
             else ""
         )
+        + (
+            "; nothing changed: the database was left as it was (no copy, no run recorded)"
+            if counts.nothing_changed
+            else ""
+        )
         + f"; {seconds:.1f} s",
         file=out,
     )
@@ -123,6 +132,11 @@ def refresh(
 def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextIO) -> tuple[Counts, float]:
     started, clock = datetime.now(), time.monotonic()
     same_schema = _has_current_schema(database)
+    letter_files, dwc_listings = _listing(roots)
+    if same_schema and not full:
+        unchanged = _nothing_changed(database, letter_files, dwc_listings, roots)
+        if unchanged is not None:
+            return unchanged, time.monotonic() - clock
     con = _open_build(publish.start_build(database, fresh=not same_schema))
     create_schema(con)
     run_id = _scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM etl_runs")
@@ -133,7 +147,6 @@ def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextI
         stored_version = _meta(con, "parser_version")
         if stored_version is not None and stored_version != PARSER_VERSION:
             counts.rederived = _rederive(con, pool, run_id, parts, err)
-        letter_files, dwc_listings = _listing(roots)
         work = _compare(con, letter_files, roots, full, counts)
         if full:
             for table in (*LETTER_TABLES, "files", "rejects", "dwc_index", "dwc_listings"):
@@ -240,24 +253,81 @@ def _compare(
     counts.unchanged = unchanged.height
     counts.new = int((~known["known"]).sum())
     counts.changed = counts.seen - counts.unchanged - counts.new
-    con.execute(
-        "UPDATE files SET missing_since = NULL WHERE missing_since IS NOT NULL AND "
-        "(path IN (SELECT path FROM _listing) OR split_part(path, '!', 1) IN (SELECT path FROM _listing))"
-    )
-    con.register("_roots", pl.DataFrame({"root": [stored_path(str(root)) for root in roots]}))
-    counts.missing = _scalar(
-        con,
-        "SELECT count(*) FROM files WHERE missing_since IS NULL AND position('!' IN path) = 0 "
-        "AND root IN (SELECT root FROM _roots) AND path NOT IN (SELECT path FROM _listing)",
-    )
-    con.execute(
-        "UPDATE files SET missing_since = now() WHERE missing_since IS NULL "
-        "AND root IN (SELECT root FROM _roots) "
-        "AND split_part(path, '!', 1) NOT IN (SELECT path FROM _listing)"
-    )
+    con.execute(f"UPDATE files SET missing_since = NULL WHERE {_REAPPEARED}")
+    con.register("_roots", _root_frame(roots))
+    counts.missing = _scalar(con, f"SELECT count(*) FROM files WHERE {_VANISHED_FILES}")
+    con.execute(f"UPDATE files SET missing_since = now() WHERE {_VANISHED}")
     con.unregister("_listing")
     con.unregister("_roots")
     return known.join(unchanged.select("path"), on="path", how="anti").select(*_LISTING_SCHEMA)
+
+
+# Files of the manifest seen again after they went missing (a zip member with its zip).
+_REAPPEARED = (
+    "missing_since IS NOT NULL AND "
+    "(path IN (SELECT path FROM _listing) OR split_part(path, '!', 1) IN (SELECT path FROM _listing))"
+)
+# Files (and zip members) of the walked roots that the walk no longer finds.
+_VANISHED = (
+    "missing_since IS NULL AND root IN (SELECT root FROM _roots) "
+    "AND split_part(path, '!', 1) NOT IN (SELECT path FROM _listing)"
+)
+_VANISHED_FILES = f"{_VANISHED} AND position('!' IN path) = 0"  # the files alone, as counted
+
+
+def _root_frame(roots: list[Path]) -> pl.DataFrame:
+    return pl.DataFrame({"root": [stored_path(str(root)) for root in roots]})
+
+
+def _nothing_changed(
+    database: Path, listing: pl.DataFrame, dwc_listings: list[SourceFile], roots: list[Path]
+) -> Counts | None:
+    """The counts of a run with nothing to do — every file known with its size and mtime, none
+    vanished or reappeared, every DWC listing read as it is, letters parsed by this parser and the
+    dashboard's tables of this version — read from the live file without copying it; None when
+    there is something to do."""
+    with duckdb.connect(str(database), read_only=True) as live:
+        if _meta(live, "parser_version") not in (None, PARSER_VERSION):
+            return None
+        if not _columns(live) >= _current_columns():  # an older file: the refresh adds what it lacks
+            return None
+        if _scalar(live, "SELECT count(*) FROM letters") and (
+            dashboard_tables.built_version(live) != dashboard_tables.VERSION
+        ):
+            return None
+        live.register("_listing", listing)
+        live.register("_roots", _root_frame(roots))
+        changed_files = _scalar(
+            live,
+            "SELECT count(*) FROM _listing l LEFT JOIN files f USING (path) "
+            "WHERE f.path IS NULL OR f.size <> l.size OR f.mtime_ns <> l.mtime_ns",
+        )
+        if changed_files or _scalar(
+            live, f"SELECT count(*) FROM files WHERE ({_REAPPEARED}) OR ({_VANISHED})"
+        ):
+            return None
+        for dwc_listing in dwc_listings:
+            known = live.execute(
+                "SELECT size, mtime_ns FROM dwc_listings WHERE path = ?", [dwc_listing.path]
+            ).fetchone()
+            if known != (dwc_listing.size, dwc_listing.mtime_ns):
+                return None
+    return Counts(seen=listing.height, unchanged=listing.height, nothing_changed=True)
+
+
+def _columns(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """(table, column) of every table and view in the main schema of the default catalog."""
+    sql = """SELECT table_name, column_name FROM duckdb_columns()
+             WHERE database_name = current_database() AND schema_name = 'main'"""
+    return set(con.execute(sql).fetchall())
+
+
+@functools.cache
+def _current_columns() -> frozenset[tuple[str, str]]:
+    """The columns `create_schema` makes today."""
+    with duckdb.connect() as empty:
+        create_schema(empty)
+        return frozenset(_columns(empty))
 
 
 @dataclass

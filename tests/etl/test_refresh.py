@@ -19,8 +19,8 @@ import duckdb
 import pypdfium2 as pdfium
 import pytest
 
+from etl import publish, staging
 from etl import refresh as refresh_module
-from etl import staging
 from etl.normalise import normalise
 from etl.publish import RefreshLock, building_path, staging_path
 from etl.refresh import EXIT_LOCKED, EXIT_OK, EXIT_REJECTS, UsageError, refresh
@@ -81,10 +81,36 @@ def test_unchanged_files_are_not_read_again(corpus, monkeypatch):
     read = []
     original = staging.read_source
     monkeypatch.setattr(staging, "read_source", lambda source: read.append(source) or original(source))
+    live = db.stat()
+    copied = []
+    monkeypatch.setattr(publish, "copy", lambda *paths: copied.append(paths))
     code, summary = run([letters], db)
-    assert code == EXIT_OK and read == []
-    assert "0 new, 0 changed, 30 unchanged" in summary
-    assert one(db, "SELECT count(*) FROM etl_runs") == 2
+    assert code == EXIT_OK and read == [] and copied == []
+    assert "0 new, 0 changed, 30 unchanged" in summary and "nothing changed" in summary
+    assert (db.stat().st_ino, db.stat().st_mtime_ns) == (live.st_ino, live.st_mtime_ns)  # not replaced
+    assert one(db, "SELECT count(*) FROM etl_runs") == 1
+
+
+@pytest.mark.parametrize("change", ["new file", "touched file", "vanished file", "reappeared file"])
+def test_a_run_with_something_to_do_is_recorded(corpus, change):
+    letters, db, _ = corpus
+    run([letters], db)
+    target = letters / "synthetic-00007.txt"
+    aside = letters.parent / "aside.txt"
+    if change == "new file":
+        write_letters(letters, 100, 1)
+    elif change == "touched file":
+        os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 10**9))
+    else:
+        target.rename(aside)
+        if change == "reappeared file":
+            run([letters], db)
+            aside.rename(target)
+    code, summary = run([letters], db)
+    assert code == EXIT_OK and "nothing changed" not in summary
+    assert one(db, "SELECT max(run_id) FROM etl_runs") == (3 if change == "reappeared file" else 2)
+    missing = one(db, "SELECT count(*) FROM files WHERE missing_since IS NOT NULL")
+    assert missing == (change == "vanished file")
 
 
 def test_changed_file_is_reparsed_and_its_old_letter_replaced(corpus):
