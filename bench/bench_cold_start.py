@@ -51,7 +51,7 @@ def in_child(script: str, mode: str, database: Path) -> dict[str, float]:
         [sys.executable, script, mode, str(database)],
         cwd=ROOT,
         check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,  # its errors reach the terminal
         text=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])

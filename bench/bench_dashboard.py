@@ -494,7 +494,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.db.exists():
         build(args.db, args.letters)
     writer = subprocess.run(
-        [sys.executable, __file__, "--build-tables", str(args.db)], check=True, capture_output=True, text=True
+        [sys.executable, __file__, "--build-tables", str(args.db)],
+        check=True,
+        stdout=subprocess.PIPE,  # its errors reach the terminal
+        text=True,
     )
     writer_seconds, writer_peak_mb = json.loads(writer.stdout.strip().splitlines()[-1]).values()
 

@@ -340,18 +340,20 @@ VERSION = hashlib.sha256((LISTS + TABLES).encode()).hexdigest()[:16]
 def build(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the tables from the letter tables of the connection's default catalog (the
     schema `etl.load.create_schema` makes), replacing any older ones, and record VERSION in
-    `meta`; a database without letters gets none (the dashboard has nothing to show). Rows are
-    stored in the order the queries' ORDER BY gives them, so the build keeps insertion order
-    whatever the connection's setting."""
+    `meta`; a database without letters gets none (the dashboard has nothing to show). The final
+    tables are stored in the order their ORDER BY gives (insertion order kept); the intermediate
+    ones in any order, which lets DuckDB spill their joins and aggregates to disk within the
+    connection's memory limit."""
     kept = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
-    con.execute("SET preserve_insertion_order = true")
     try:
         con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         con.execute("DELETE FROM meta WHERE key = ?", [META_KEY])
         if not con.execute("SELECT count(*) FROM letters").fetchone()[0]:
             return
         con.execute(f"CREATE SCHEMA {SCHEMA}")
+        con.execute("SET preserve_insertion_order = false")
         con.execute(LISTS)
+        con.execute("SET preserve_insertion_order = true")
         con.execute(TABLES)
         for table in INTERMEDIATE:
             con.execute(f"DROP TABLE {SCHEMA}.{table}")

@@ -72,6 +72,11 @@ def staging_path(database: Path) -> Path:
     return database.with_name(database.name + ".parts")
 
 
+def spill_path(database: Path) -> Path:
+    """Where the refresh's DuckDB spills what does not fit its memory limit (sorts, joins)."""
+    return database.with_name(database.name + ".tmp")
+
+
 def start_build(database: Path, fresh: bool) -> Path:
     """A private copy of the live database to work on (an empty one when `fresh`)."""
     building = building_path(database)
@@ -108,7 +113,8 @@ def publish(database: Path, con: duckdb.DuckDBPyConnection) -> None:
     _fsync(building)
     os.replace(building, database)
     _fsync(database.parent)
-    shutil.rmtree(staging_path(database), ignore_errors=True)
+    for leftover in (staging_path(database), spill_path(database)):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def discard(database: Path) -> None:
@@ -116,7 +122,8 @@ def discard(database: Path) -> None:
     building = building_path(database)
     for leftover in (building, building.with_name(building.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    shutil.rmtree(staging_path(database), ignore_errors=True)
+    for folder in (staging_path(database), spill_path(database)):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _fsync(path: Path) -> None:

@@ -137,7 +137,7 @@ def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextI
         unchanged = _nothing_changed(database, letter_files, dwc_listings, roots)
         if unchanged is not None:
             return unchanged, time.monotonic() - clock
-    con = _open_build(publish.start_build(database, fresh=not same_schema))
+    con = _open_build(publish.start_build(database, fresh=not same_schema), database)
     create_schema(con)
     run_id = _scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM etl_runs")
     counts = Counts()
@@ -181,11 +181,12 @@ def build_dashboard_tables(con: duckdb.DuckDBPyConnection, workers: int, err: Te
         con.execute(f"SET threads = {DUCKDB_SETTINGS['threads']}")
 
 
-def _open_build(building: Path) -> duckdb.DuckDBPyConnection:
+def _open_build(building: Path, database: Path) -> duckdb.DuckDBPyConnection:
     """The connection a refresh writes through. The build copy is thrown away if the run dies
     (`publish.discard`), so it keeps no write-ahead log: committed rows are written to the file
-    once, at a checkpoint, instead of to the log first and to the file again."""
-    con = duckdb.connect(config=DUCKDB_SETTINGS)
+    once, at a checkpoint, instead of to the log first and to the file again. It spills beside
+    the database (not into whatever folder the refresh was started from)."""
+    con = duckdb.connect(config={**DUCKDB_SETTINGS, "temp_directory": str(publish.spill_path(database))})
     con.execute("SET enable_progress_bar = false")
     quoted = str(building).replace("'", "''")
     con.execute(f"ATTACH '{quoted}' AS build (RECOVERY_MODE no_wal_writes)")
