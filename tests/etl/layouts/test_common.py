@@ -117,3 +117,29 @@ def test_regexes_led_by_their_first_character_match_as_their_word_boundary_forms
     for regex, form in plain.items():
         expected = [(m.span(), m.groups()) for m in re.finditer(form, text, re.IGNORECASE)]
         assert [(m.span(), m.groups()) for m in regex.finditer(text)] == expected
+
+
+_SENTENCE_PIECES = [
+    " was the original request",
+    " Authorized by the CLAIMS Administrator",
+    "original request IMR",
+    " eligible",
+]
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [*_SENTENCE_PIECES, " modified by the claims administrator", ".", "?", "\n", "x", "\u0130"]
+        )
+    )
+)
+def test_a_modified_request_sentence_is_told_as_the_case_insensitive_regex_tells_it(pieces):
+    """ASCII text is searched lower-cased with the lower-case pattern: the same answer."""
+    text = "".join(pieces)
+    regex = re.compile(
+        r"(?:was\s+the\s+original\s+request|authorized\s+by\s+the\s+Claims\s+Administrator|"
+        r"original\s+request\s+IMR\s+eligible|modified\s+by\s+the\s+Claims\s+Administrator)\s*[.!?]$",
+        re.IGNORECASE,
+    )
+    assert common.closes_modified_request_sentence(text) == (regex.search(text) is not None)
