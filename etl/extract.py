@@ -86,21 +86,33 @@ def read_file(path: str) -> bytes:
     try:
         _require_regular(os.stat(path).st_mode)  # opening a device can act on it: check first
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)  # a FIFO does not wait
-        with open(descriptor, "rb") as handle:
+        try:
             status = os.fstat(descriptor)
             _require_regular(status.st_mode)
             if status.st_size > MAX_BYTES:
                 raise ExtractError(_oversized(f"{status.st_size / 1e6:.0f} MB"))
             # Asking for the stated size, not MAX_BYTES: a 50 MB buffer costs 60 µs a file.
-            data = handle.read(min(status.st_size, MAX_BYTES) + 1)
+            data = _read_up_to(descriptor, min(status.st_size, MAX_BYTES) + 1)
             if len(data) > status.st_size:  # it grew, or its size said 0 (as /proc's do): read on to the cap
-                data += handle.read(MAX_BYTES + 1 - len(data))
+                data += _read_up_to(descriptor, MAX_BYTES + 1 - len(data))
+        finally:
+            os.close(descriptor)
     except OSError as err:
         raise ExtractError(f"unreadable: {err.strerror or err}") from None
     if len(data) > MAX_BYTES:
         said = f"{status.st_size / 1e6:.0f} MB"
         raise ExtractError(_oversized(f"more than {MAX_BYTES // 2**20} MB read, though its size said {said}"))
     return data
+
+
+def _read_up_to(descriptor: int, size: int) -> bytes:
+    """`size` bytes, or fewer at the end of the file. Plain `os.read` calls, not a buffered file
+    object around the descriptor: that object costs 7 µs a file, a tenth of reading a letter."""
+    chunks = []
+    while size > 0 and (chunk := os.read(descriptor, size)):
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 _FILE_KINDS = {

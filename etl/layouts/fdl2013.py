@@ -11,7 +11,7 @@ from etl.layouts.base import LayoutResult, assemble
 FORMAT = "fdl-2013"
 
 _MARKERS = ("Regarding the request for", "Notice of Independent Medical Review Determination")
-_HEAD = re.compile(r"(?:^|\n)\s*\d{1,2}\)\s*Regarding\s+the\s+request\s+for\s+", re.IGNORECASE)
+_HEAD = numbered.line_head(r"\s*\d{1,2}\)\s*Regarding\s+the\s+request\s+for\s+", re.IGNORECASE)
 
 
 def detect(text: str) -> bool:

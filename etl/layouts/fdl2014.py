@@ -12,7 +12,7 @@ from etl.layouts.base import LayoutResult, assemble
 FORMAT = "fdl-2014"
 
 _MARKERS = ("IMR DECISION(S) AND RATIONALE(S)", "DOCUMENTS REVIEWED")
-_HEAD = re.compile(r"(?:^|\n)\s*\d{1,2}\.\s+")
+_HEAD = numbered.line_head(r"\s*\d{1,2}\.\s+")
 _DECISIONS_HEADING = re.compile(r"IMR\s+DECISION\(S\)\s+AND\s+RATIONALE\(S\)")
 
 

@@ -1,4 +1,9 @@
-from etl.layouts import common
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from etl.layouts import common, numbered
 
 
 def test_header_values_on_lines_after_their_labels():
@@ -72,3 +77,69 @@ def test_prose_credentials_keep_names_containing_and():
         ["Internal Medicine"],
         [],
     )
+
+
+_REGEX_PIECES = [
+    "i",
+    "I",
+    "\u0130",
+    "\u0131",
+    "s",
+    "x",
+    "1",
+    "42",
+    "\u0663",
+    " ",
+    "\n",
+    "-",
+    ".",
+    "year",
+    "old",
+    "male",
+]
+
+
+@given(
+    st.lists(
+        st.sampled_from([*_REGEX_PIECES, "is ", "not ", "medically necessary and appropriate"]), max_size=25
+    )
+)
+def test_regexes_led_by_their_first_character_match_as_their_word_boundary_forms(pieces):
+    """_AGE_WORDS and numbered._VERDICT start with a character set (scanned for fast) where their
+    plain forms start with \\b: the same matches."""
+    text = "".join(pieces)
+    plain = {
+        common._AGE_GENDER: r"\b(\d{1,3})\s*-?\s*(?:year|yr)s?\s*-?\s*old\b[^.]{0,40}?"
+        r"\b(male|female|man|woman|gentleman|lady)\b",
+        common._AGE: r"\b(\d{1,3})\s*-?\s*(?:year|yr)s?\s*-?\s*old\b",
+        numbered._VERDICT: r"\bis\s+(?P<not>not\s+)?medically\s+necessary\s+and\s+appropriate",
+    }
+    for regex, form in plain.items():
+        expected = [(m.span(), m.groups()) for m in re.finditer(form, text, re.IGNORECASE)]
+        assert [(m.span(), m.groups()) for m in regex.finditer(text)] == expected
+
+
+_SENTENCE_PIECES = [
+    " was the original request",
+    " Authorized by the CLAIMS Administrator",
+    "original request IMR",
+    " eligible",
+]
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [*_SENTENCE_PIECES, " modified by the claims administrator", ".", "?", "\n", "x", "\u0130"]
+        )
+    )
+)
+def test_a_modified_request_sentence_is_told_as_the_case_insensitive_regex_tells_it(pieces):
+    """ASCII text is searched lower-cased with the lower-case pattern: the same answer."""
+    text = "".join(pieces)
+    regex = re.compile(
+        r"(?:was\s+the\s+original\s+request|authorized\s+by\s+the\s+Claims\s+Administrator|"
+        r"original\s+request\s+IMR\s+eligible|modified\s+by\s+the\s+Claims\s+Administrator)\s*[.!?]$",
+        re.IGNORECASE,
+    )
+    assert common.closes_modified_request_sentence(text) == (regex.search(text) is not None)

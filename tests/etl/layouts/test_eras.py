@@ -1,4 +1,9 @@
-from etl.layouts import detect, fdl2013, fdl2014, fdl2015, unknown
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from etl.layouts import detect, fdl2013, fdl2014, fdl2015, numbered, unknown
 from etl.normalise import normalise
 from tests.conftest import FIXTURES
 
@@ -27,3 +32,21 @@ def test_2014_documents_reviewed_list_is_not_an_item():
         "Right shoulder arthroscopy with rotator cuff repair and subacromial decompression",
         "Associated surgical service: Cold therapy unit 21 day rental",
     ]
+
+
+_HEAD_PIECES = ["\n", " ", "1", "12", ". ", ") ", "Regarding the request for ", "x"]
+
+
+@given(st.lists(st.sampled_from(_HEAD_PIECES), max_size=30))
+def test_numbered_heads_are_found_as_a_line_start_regex_finds_them(pieces):
+    """A head at the text's start or after a line break, led by the line break for speed: the
+    same matches as `(?:^|\\n)<head>` from any position."""
+    text = "".join(pieces)
+    for source, flags, head in (
+        (r"\s*\d{1,2}\.\s+", 0, fdl2014._HEAD),
+        (r"\s*\d{1,2}\)\s*Regarding\s+the\s+request\s+for\s+", re.IGNORECASE, fdl2013._HEAD),
+    ):
+        regex = re.compile(r"(?:^|\n)" + source, flags)
+        for start in (0, 1, len(text) // 2):
+            expected = [(m.span(), m.group()) for m in regex.finditer(text, start)]
+            assert [(m.span(), m.group()) for m in numbered._heads(head, text, start)] == expected
