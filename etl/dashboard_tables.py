@@ -135,27 +135,81 @@ FROM {SCHEMA}.{table};
     return sql
 
 
+def _in_position_order(column: str, positions: int) -> str:
+    """`list(column ORDER BY position)` for positions 1…`positions`, as one `max(…) FILTER` per
+    position: DuckDB cannot spill a list aggregate with its own ORDER BY (or of structs) to disk —
+    at 2 million letters it needs more than 1 GB — simple aggregates it can."""
+    return (
+        " || ".join(
+            f"CASE WHEN count(*) FILTER (WHERE position = {n}) > 0 "
+            f"THEN [max({column}) FILTER (WHERE position = {n})] ELSE [] END"
+            for n in range(1, positions + 1)
+        )
+        or "[]::VARCHAR[]"
+    )
+
+
+def _bit_key(words: int) -> str:
+    """A set of values as bits (the values numbered by `_*_bits`, joined as `b`): one UBIGINT per
+    64 values. `bit_or` spills to disk; `list(DISTINCT … ORDER BY …)` over millions of items does
+    not (it ran out of 512 MB at 2 million letters)."""
+    return (
+        "["
+        + ", ".join(
+            f"coalesce(bit_or(1::UBIGINT << (b.bit % 64)) FILTER (WHERE b.bit // 64 = {word}), 0)"
+            for word in range(max(words, 1))
+        )
+        + "]"
+    )
+
+
+def _key_lists(table: str, bits: str, keys: str) -> str:
+    """Each distinct key of `keys` with its values as a sorted list (a few dozen keys)."""
+    return f"""
+CREATE TABLE {SCHEMA}.{table} AS
+SELECT k.key, coalesce((SELECT list(b.value ORDER BY b.value) FROM {SCHEMA}.{bits} b
+                        WHERE (k.key[b.bit // 64 + 1] >> (b.bit % 64)) & 1 = 1), []) AS value_list
+FROM (SELECT DISTINCT key FROM ({keys})) k;
+"""
+
+
+# The values a set may hold, numbered: each is one bit of a set's key.
+BITS = f"""
+CREATE TABLE {SCHEMA}._source_bits AS
+SELECT source AS value, (row_number() OVER (ORDER BY source) - 1)::INTEGER AS bit
+FROM (SELECT DISTINCT source FROM citations WHERE side = 'reviewer' AND source IS NOT NULL);
+
+CREATE TABLE {SCHEMA}._reason_bits AS
+SELECT code AS value, (row_number() OVER (ORDER BY code) - 1)::INTEGER AS bit
+FROM (SELECT DISTINCT code FROM item_reasons WHERE code IS NOT NULL);
+"""
+
+
 # Intermediate tables, in the same schema (in the file, not in memory: the writer's memory stays
 # small whatever the archive's size) and dropped once the tables are built.
 LISTS = f"""
 CREATE TABLE {SCHEMA}._letter_lists AS
 WITH specialties AS (
-    SELECT doc_id, list(specialty ORDER BY position) AS specialties FROM reviewer_specialties GROUP BY doc_id
+    SELECT doc_id, {{specialties}} AS specialties FROM reviewer_specialties GROUP BY doc_id
 ), states AS (
-    SELECT doc_id, list(state ORDER BY position) AS states FROM reviewer_states GROUP BY doc_id
+    SELECT doc_id, {{states}} AS states FROM reviewer_states GROUP BY doc_id
 )
 SELECT l.doc_id, coalesce(sp.specialties, []) AS specialties, coalesce(st.states, []) AS states
 FROM letters l LEFT JOIN specialties sp USING (doc_id) LEFT JOIN states st USING (doc_id);
 
 CREATE TABLE {SCHEMA}._cited AS
-SELECT doc_id, item_no,
-       list(DISTINCT source ORDER BY source) FILTER (WHERE side = 'reviewer') AS reviewer_sources,
-       any_value(source) FILTER (WHERE side = 'reviewer' AND cite_no = 1) AS reviewer_source,
-       any_value(source) FILTER (WHERE side = 'claims' AND cite_no = 1) AS claims_source
-FROM citations GROUP BY doc_id, item_no;
+SELECT c.doc_id, c.item_no, {{source_key}} AS source_key,
+       any_value(c.source) FILTER (WHERE c.side = 'reviewer' AND c.cite_no = 1) AS reviewer_source,
+       any_value(c.source) FILTER (WHERE c.side = 'claims' AND c.cite_no = 1) AS claims_source
+FROM citations c LEFT JOIN {SCHEMA}._source_bits b ON c.side = 'reviewer' AND b.value = c.source
+GROUP BY c.doc_id, c.item_no;
+{_key_lists("_source_lists", "_source_bits", "SELECT source_key AS key FROM " + SCHEMA + "._cited")}
 
 CREATE TABLE {SCHEMA}._item_reasons AS
-SELECT doc_id, item_no, list(DISTINCT code ORDER BY code) AS reasons FROM item_reasons GROUP BY ALL;
+SELECT r.doc_id, r.item_no, {{reason_key}} AS reason_key
+FROM item_reasons r JOIN {SCHEMA}._reason_bits b ON b.value = r.code
+GROUP BY r.doc_id, r.item_no;
+{_key_lists("_reason_lists", "_reason_bits", "SELECT reason_key AS key FROM " + SCHEMA + "._item_reasons")}
 
 {
     _numbered(
@@ -171,8 +225,7 @@ SELECT doc_id, item_no, list(DISTINCT code ORDER BY code) AS reasons FROM item_r
         SOURCE_SETS,
         None,
         "source",
-        f"SELECT coalesce(reviewer_sources, []) AS value_list FROM {SCHEMA}._cited "
-        "UNION ALL SELECT []::VARCHAR[]",
+        f"SELECT value_list FROM {SCHEMA}._source_lists UNION ALL SELECT []::VARCHAR[]",
     )
 }
 {
@@ -180,7 +233,7 @@ SELECT doc_id, item_no, list(DISTINCT code ORDER BY code) AS reasons FROM item_r
         REASON_SETS,
         REASON_MEMBERS,
         "reason",
-        f"SELECT reasons AS value_list FROM {SCHEMA}._item_reasons UNION ALL SELECT []::VARCHAR[]",
+        f"SELECT value_list FROM {SCHEMA}._reason_lists UNION ALL SELECT []::VARCHAR[]",
         empty=NO_REASON,
     )
 }
@@ -202,8 +255,7 @@ SELECT (row_number() OVER (ORDER BY treatment_key, treatment) - 1)::UINTEGER AS 
 FROM (SELECT DISTINCT coalesce(treatment_key, treatment) AS treatment_key, treatment FROM items);
 
 CREATE TABLE {SCHEMA}._items AS
-SELECT (row_number() OVER (ORDER BY l.decision_date DESC NULLS LAST, i.item_id))::UINTEGER AS item_row,
-    l.letter_row, ('0x' || i.doc_id)::UBIGINT AS doc_key, i.item_id, i.doc_id, i.item_no,
+SELECT l.letter_row, ('0x' || i.doc_id)::UBIGINT AS doc_key, i.item_id, i.doc_id, i.item_no,
     l.case_number, l.decision_date,
     year(l.decision_date)::SMALLINT AS decision_year,
     date_trunc('month', l.decision_date)::DATE AS decision_month,
@@ -224,12 +276,20 @@ SELECT (row_number() OVER (ORDER BY l.decision_date DESC NULLS LAST, i.item_id))
 FROM items i
 JOIN {SCHEMA}._letters l USING (doc_id)
 LEFT JOIN {SCHEMA}._cited s USING (doc_id, item_no)
-JOIN {SCHEMA}.{SOURCE_SETS} so ON so.value_list = coalesce(s.reviewer_sources, [])
+LEFT JOIN {SCHEMA}._source_lists sl ON sl.key = s.source_key
+JOIN {SCHEMA}.{SOURCE_SETS} so ON so.value_list = coalesce(sl.value_list, [])
 LEFT JOIN {SCHEMA}._item_reasons ir USING (doc_id, item_no)
-JOIN {SCHEMA}.{REASON_SETS} rs ON rs.value_list = coalesce(ir.reasons, [])
+LEFT JOIN {SCHEMA}._reason_lists rl ON rl.key = ir.reason_key
+JOIN {SCHEMA}.{REASON_SETS} rs ON rs.value_list = coalesce(rl.value_list, [])
 JOIN {SCHEMA}.{TREATMENTS_TABLE} t
   ON t.treatment_key IS NOT DISTINCT FROM coalesce(i.treatment_key, i.treatment)
  AND t.treatment IS NOT DISTINCT FROM i.treatment;
+
+-- The Letters page's order, numbered on a narrow table (a window over the wide one does not
+-- spill to disk as well).
+CREATE TABLE {SCHEMA}._item_order AS
+SELECT item_id, (row_number() OVER (ORDER BY decision_date DESC NULLS LAST, item_id))::UINTEGER AS item_row
+FROM {SCHEMA}._items;
 
 CREATE TABLE {SCHEMA}._citations AS
 SELECT c.doc_id, c.item_no, c.cite_no, c.source, coalesce(c.document, '(unspecified)') AS document,
@@ -274,7 +334,8 @@ TABLES = f"""
 {_enum_types(ITEMS_TABLE, "_items")}
 -- Stored in the Letters page's order, `item_row` numbering it.
 CREATE TABLE {SCHEMA}.{ITEMS_TABLE} AS
-SELECT {_cast_enums(ITEMS_TABLE, ITEM_COLUMNS, "i")} FROM {SCHEMA}._items i ORDER BY i.item_row;
+SELECT {_cast_enums(ITEMS_TABLE, ITEM_COLUMNS, "i")}
+FROM (SELECT * FROM {SCHEMA}._items JOIN {SCHEMA}._item_order USING (item_id)) i ORDER BY i.item_row;
 
 {_enum_types(CITATIONS_TABLE, "_citations")}
 CREATE TABLE {SCHEMA}.{CITATIONS_TABLE} AS
@@ -331,10 +392,13 @@ ORDER BY t.term_hash;
 CREATE TABLE {SCHEMA}.{WORDS_TABLE} AS SELECT term FROM search_terms ORDER BY term;
 """
 
-INTERMEDIATE = ("_letter_lists", "_cited", "_item_reasons", "_letters", "_items", "_citations")
+INTERMEDIATE = (
+    "_letter_lists", "_source_bits", "_reason_bits", "_cited", "_source_lists", "_item_reasons",
+    "_reason_lists", "_letters", "_items", "_item_order", "_citations",
+)  # fmt: skip
 
 # Which definitions built the tables: any change to them makes the next refresh rebuild.
-VERSION = hashlib.sha256((LISTS + TABLES).encode()).hexdigest()[:16]
+VERSION = hashlib.sha256((BITS + LISTS + TABLES).encode()).hexdigest()[:16]
 
 
 def build(con: duckdb.DuckDBPyConnection) -> None:
@@ -352,7 +416,15 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
             return
         con.execute(f"CREATE SCHEMA {SCHEMA}")
         con.execute("SET preserve_insertion_order = false")
-        con.execute(LISTS)
+        con.execute(BITS)
+        con.execute(
+            LISTS.format(
+                specialties=_in_position_order("specialty", _positions(con, "reviewer_specialties")),
+                states=_in_position_order("state", _positions(con, "reviewer_states")),
+                source_key=_bit_key(_count(con, "_source_bits") // 64 + 1),
+                reason_key=_bit_key(_count(con, "_reason_bits") // 64 + 1),
+            )
+        )
         con.execute("SET preserve_insertion_order = true")
         con.execute(TABLES)
         for table in INTERMEDIATE:
@@ -360,6 +432,15 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("INSERT INTO meta VALUES (?, ?)", [META_KEY, VERSION])
     finally:
         con.execute(f"SET preserve_insertion_order = {str(kept).lower()}")
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {SCHEMA}.{table}").fetchone()[0]
+
+
+def _positions(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """The largest list position in `table` (0 when empty): how many positions the lists have."""
+    return con.execute(f"SELECT coalesce(max(position), 0) FROM {table}").fetchone()[0]
 
 
 def built_version(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> str | None:

@@ -88,3 +88,31 @@ def test_letter_rows_point_at_the_published_rows_after_letters_are_replaced(refr
     assert len(rows) == one(db, "SELECT count(*) FROM letters") == 40
     for doc_id, *pointed in rows:
         assert {found for found in pointed if found is not None} == {doc_id}
+
+
+def test_reason_sets_hold_every_code_of_an_item_even_beyond_64_codes(refreshed) -> None:
+    """Sets are keyed by one bit per value, 64 to a word: 70 codes need two words."""
+    _, db = refreshed
+    with duckdb.connect(str(db)) as con:
+        items = con.execute("SELECT doc_id, item_no FROM items ORDER BY item_id LIMIT 30").fetchall()
+        extra = [
+            (doc_id, item_no, 100 + code, f"zz_code_{code:02d}", "an invented ground")
+            for place, (doc_id, item_no) in enumerate(items)
+            for code in range(70)
+            if code % (place + 1) == 0
+        ]
+        con.executemany(
+            "INSERT INTO item_reasons (doc_id, item_no, reason_no, code, evidence) VALUES (?, ?, ?, ?, ?)",
+            extra,
+        )
+        dashboard_tables.build(con)
+        stored = con.execute(
+            """SELECT d.doc_id, d.item_no, s.value_list FROM dashboard.dash_items d
+               JOIN dashboard.dash_reason_sets s ON s.set_no = d.reason_set"""
+        ).fetchall()
+        expected = con.execute(
+            """SELECT i.doc_id, i.item_no, coalesce(list_sort(list_distinct(list(r.code))), [])
+               FROM items i LEFT JOIN item_reasons r USING (doc_id, item_no) GROUP BY ALL"""
+        ).fetchall()
+    assert sorted(stored) == sorted(expected)
+    assert max(len(codes) for _, _, codes in stored) >= 70  # the first item holds all 70 and its own

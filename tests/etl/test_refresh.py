@@ -508,3 +508,18 @@ def test_a_file_that_kills_its_reader_is_rejected_and_the_run_goes_on(corpus):
     assert "31 files seen, 31 new" in out and "1 rejected" in out
     assert one(db, "SELECT count(*) FROM decisions") == items
     assert one(db, "SELECT count(*) FROM rejects WHERE reason LIKE 'reader crashed%'") == 1
+
+
+def test_the_refresh_spills_beside_the_database_not_into_the_working_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "data" / "imr.duckdb"
+    db.parent.mkdir()
+    con = refresh_module._open_build(building_path(db), db)
+    try:
+        spill = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
+    finally:
+        con.close()
+    assert Path(spill) == publish.spill_path(db) == tmp_path / "data" / "imr.duckdb.tmp"
+    publish.spill_path(db).mkdir()
+    publish.discard(db)
+    assert not publish.spill_path(db).exists()
