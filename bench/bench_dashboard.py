@@ -307,7 +307,7 @@ def _texts(path: str, chunk: int = 100_000) -> pd.Series:
     """Every letter's text by doc_id, held as Arrow strings and read in chunks through a
     connection of its own, closed afterwards: the texts take gigabytes at a million letters, and
     a query result plus its pandas copy, or the file blocks a reading connection keeps cached,
-    would not fit in memory beside the working set."""
+    would not fit in memory beside the dashboard's tables."""
     cursor = duckdb.connect(path, read_only=True)
     count = cursor.execute("SELECT count(*) FROM letter_texts").fetchone()[0]
     parts = [
@@ -329,7 +329,7 @@ class PandasBaseline:
         cursor = db.cursor()
         cursor.execute(f"SET search_path = '{ATTACHED_AS}.{SCHEMA},{FILE}'")  # its tables, then the file's
         # The flat item table as the dashboard's first version held it: its list columns in place
-        # of the working set's list numbers, ENUMs as text.
+        # of the dashboard tables' list numbers, ENUMs as text.
         self.items = cursor.execute(
             f"""SELECT d.letter_row, d.item_id, d.doc_id, d.item_no, d.case_number, d.decision_date,
                        d.decision_year::BIGINT AS decision_year, d.decision_month,

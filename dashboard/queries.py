@@ -237,7 +237,7 @@ def with_rates(
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: Params) -> pl.DataFrame:
-    """The result with the working set's ENUM columns as plain text."""
+    """The result with the dashboard tables' ENUM columns as plain text."""
     frame = con.execute(sql, params).pl()
     if any(isinstance(dtype, (pl.Categorical, pl.Enum)) for dtype in frame.dtypes):
         frame = frame.with_columns(pl.col(pl.Categorical, pl.Enum).cast(pl.String))
@@ -818,7 +818,7 @@ _CITATION_CELL = """array_to_string(list_transform(coalesce({cites}, []), c -> c
 
 # The export: every column of `decisions` (docs/database.md), the rationale and every citation of
 # both sides, for one page of the filtered items in the Letters page's order. The filter columns
-# come from the working set; the rest from the file, read for the page's letters only. Lists are
+# come from the dashboard tables; the rest from the file, read for the page's letters only. Lists are
 # put in order by sorting (cite_no, …) structs: an aggregate with ORDER BY is many times slower.
 _EXPORT_PAGE = f"""
 WITH page AS MATERIALIZED (

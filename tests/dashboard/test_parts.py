@@ -1,5 +1,5 @@
 """The dashboard's pure parts: the filter model and its URL round trip, the WHERE clause, the
-Wilson interval, the working set against `decisions`, the reason labels, the SQL runner, the
+Wilson interval, the dashboard tables against `decisions`, the reason labels, the SQL runner, the
 highlighter."""
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def test_no_decided_item_has_no_rate() -> None:
     assert rates["uphold_rate"] is None and rates["uphold_rate_low"] is None
 
 
-def test_working_set_agrees_with_the_decisions_view(fixture_db: Path, reference) -> None:
+def test_dashboard_tables_agree_with_the_decisions_view(fixture_db: Path, reference) -> None:
     """The app's flat tables hold exactly the `decisions` columns they copy, item by item."""
     db = Database(file_identity(fixture_db))
     columns = (
