@@ -246,13 +246,7 @@ def _compare(
 ) -> pl.DataFrame:
     """Split the listing into new, changed and unchanged files; mark vanished files missing."""
     con.register("_listing", listing)
-    known = con.sql(
-        "SELECT l.*, f.size AS old_size, f.mtime_ns AS old_mtime, f.path IS NOT NULL AS known "
-        "FROM _listing l LEFT JOIN files f ON f.path = l.path"
-    ).pl()
-    unchanged = known.filter(
-        pl.col("known") & (pl.col("size") == pl.col("old_size")) & (pl.col("mtime_ns") == pl.col("old_mtime"))
-    )
+    known, unchanged = _known_and_unchanged(con)
     if full:
         unchanged = unchanged.clear()
     counts.seen = listing.height
@@ -266,6 +260,25 @@ def _compare(
     con.unregister("_listing")
     con.unregister("_roots")
     return known.join(unchanged.select("path"), on="path", how="anti").select(*_LISTING_SCHEMA)
+
+
+def _known_and_unchanged(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The registered `_listing` with what the manifest knows of each file, and the files whose
+    size and mtime are those it recorded."""
+    known = con.sql(
+        "SELECT l.*, f.size AS old_size, f.mtime_ns AS old_mtime, f.path IS NOT NULL AS known "
+        "FROM _listing l LEFT JOIN files f ON f.path = l.path"
+    ).pl()
+    unchanged = known.filter(
+        pl.col("known") & (pl.col("size") == pl.col("old_size")) & (pl.col("mtime_ns") == pl.col("old_mtime"))
+    )
+    return known, unchanged
+
+
+def _listing_unchanged(con: duckdb.DuckDBPyConnection, listing: SourceFile) -> bool:
+    """Whether a DWC listing was read before with this size and mtime."""
+    known = con.execute("SELECT size, mtime_ns FROM dwc_listings WHERE path = ?", [listing.path]).fetchone()
+    return known == (listing.size, listing.mtime_ns)
 
 
 # Files of the manifest seen again after they went missing (a zip member with its zip).
@@ -303,21 +316,12 @@ def _nothing_changed(
             return None
         live.register("_listing", listing)
         live.register("_roots", _root_frame(roots))
-        changed_files = _scalar(
-            live,
-            "SELECT count(*) FROM _listing l LEFT JOIN files f USING (path) "
-            "WHERE f.path IS NULL OR f.size <> l.size OR f.mtime_ns <> l.mtime_ns",
-        )
-        if changed_files or _scalar(
-            live, f"SELECT count(*) FROM files WHERE ({_REAPPEARED}) OR ({_VANISHED})"
-        ):
+        if _known_and_unchanged(live)[1].height != listing.height:
             return None
-        for dwc_listing in dwc_listings:
-            known = live.execute(
-                "SELECT size, mtime_ns FROM dwc_listings WHERE path = ?", [dwc_listing.path]
-            ).fetchone()
-            if known != (dwc_listing.size, dwc_listing.mtime_ns):
-                return None
+        if _scalar(live, f"SELECT count(*) FROM files WHERE ({_REAPPEARED}) OR ({_VANISHED})"):
+            return None
+        if not all(_listing_unchanged(live, dwc_listing) for dwc_listing in dwc_listings):
+            return None
     return Counts(seen=listing.height, unchanged=listing.height, nothing_changed=True)
 
 
@@ -505,10 +509,7 @@ def _load_dwc_listings(
     `dwc_index`; an unchanged one is not opened. A listing that cannot be read whole is rejected like
     a bad letter file (and read again once it changes); the rows of its last good reading stay."""
     for number, listing in enumerate(listings):
-        known = con.execute(
-            "SELECT size, mtime_ns FROM dwc_listings WHERE path = ?", [listing.path]
-        ).fetchone()
-        if known == (listing.size, listing.mtime_ns):
+        if _listing_unchanged(con, listing):
             continue
         counts.dwc_listings_read += 1
         for table in ("dwc_listings", "rejects"):
