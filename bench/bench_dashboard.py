@@ -236,7 +236,7 @@ def ilike_page(db: Database, filters: Filters, search: str, scope: str) -> Calla
         matching = f"{condition} AND {key} IN (SELECT {key} FROM bench_hits)"
         count = cursor.execute(f"SELECT count(*) FROM {ITEMS_TABLE} WHERE {matching}", params).fetchone()[0]
         page = cursor.execute(
-            f"SELECT doc_id FROM {ITEMS_TABLE} WHERE {matching} ORDER BY item_row LIMIT 50", params
+            f"SELECT doc_id FROM {ITEMS_TABLE} WHERE {matching} ORDER BY page_key LIMIT 50", params
         ).fetchall()
         if page:
             queries.letter(c(), page[0][0])

@@ -1,5 +1,5 @@
 """End-to-end refresh: `python bench/bench_refresh.py [--letters 100000] [--runs 3] [--pdf-share 0.1]
-[--baseline-code DIR]`.
+[--baseline-code DIR] [--db PATH] [--added 5000] [--no-io-floor] [--no-parse-baseline]`.
 
 Builds (once, under bench/out/) a corpus of generated letters with `python -m etl synth`, then
 measures, in the same run:
@@ -9,9 +9,12 @@ measures, in the same run:
 - a refresh into an empty database (all cores), its peak memory (the whole process tree, sampled
   from /proc) and the database size,
 - a refresh with nothing changed;
+- with `--added N`: after each of those, a refresh that finds N letters more (generated with another
+  seed into a new folder, given as a second source) and appends them, as a nightly run does;
 - with `--baseline-code` (another checkout, e.g. `git archive <commit>` unpacked): the same two
   refreshes by that code, run alternately with this code's, so both meet the same machine load.
-Quotes medians; prints a markdown table for docs/benchmarks.md.
+`--db` puts the database elsewhere (on another file system, say one that can reflink) and keeps
+it after the run. Quotes medians; prints a markdown table for docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -34,8 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 
 
-def corpus(letters: int, pdf_share: float) -> Path:
-    folder = OUT / f"letters-{letters}-pdf{int(pdf_share * 100)}"
+def corpus(letters: int, pdf_share: float, seed: int = 7, name: str | None = None) -> Path:
+    folder = OUT / (name or f"letters-{letters}-pdf{int(pdf_share * 100)}")
     if not (folder / "truth.jsonl").exists():
         subprocess.run(
             [
@@ -48,7 +51,7 @@ def corpus(letters: int, pdf_share: float) -> Path:
                 "--out",
                 str(folder),
                 "--seed",
-                "7",
+                str(seed),
                 "--pdf-share",
                 str(pdf_share),
                 "--noise-share",
@@ -155,12 +158,18 @@ def main() -> None:
     options.add_argument(
         "--no-parse-baseline", action="store_true", help="skip the single-process parse (the slowest step)"
     )
+    options.add_argument("--no-io-floor", action="store_true", help="skip reading every file first")
+    options.add_argument(
+        "--db", type=Path, help="the database (kept); default bench/out/bench-refresh.duckdb"
+    )
+    options.add_argument("--added", type=int, default=0, help="letters a nightly run adds, timed after")
     args = options.parse_args()
     folder = corpus(args.letters, args.pdf_share)
     codes = {"this code": ROOT} | (
         {"baseline code": args.baseline_code.resolve()} if args.baseline_code else {}
     )
-    io_floor = [read_all(folder) for _ in range(args.runs)]
+    db = (args.db or OUT / "bench-refresh.duckdb").absolute()
+    io_floor = [] if args.no_io_floor else [read_all(folder) for _ in range(args.runs)]
     parse_only = (
         []
         if args.no_parse_baseline
@@ -171,11 +180,11 @@ def main() -> None:
     peaks: dict[str, list[int]] = {name: [] for name in codes}
     cpu: dict[str, list[float]] = {name: [] for name in codes}
     unchanged: dict[str, list[float]] = {name: [] for name in codes}
+    added: dict[str, list[tuple[float, int]]] = {name: [] for name in codes}
     sizes: dict[str, int] = {}
-    for _ in range(args.runs):
+    for run in range(args.runs):
         for name, code in codes.items():
-            db = OUT / "bench-refresh.duckdb"
-            for leftover in OUT.glob("bench-refresh.duckdb*"):
+            for leftover in db.parent.glob(db.name + "*"):
                 leftover.unlink()
             refresh = [sys.executable, "-m", "etl", "refresh", "--source", str(folder), "--db", str(db)]
             refresh += ["--workers", str(args.workers)]
@@ -186,18 +195,27 @@ def main() -> None:
             peaks[name].append(peak)
             unchanged[name].append(timed_command(refresh, code)[0])
             sizes[name] = db.stat().st_size
+            if args.added:
+                night = corpus(
+                    args.added, args.pdf_share, seed=100 + run, name=f"letters-{args.added}-night-{run}"
+                )
+                added[name].append(timed_command([*refresh, "--source", str(night)], code))
     median = statistics.median
     machine = f"{platform.machine()}, {os.cpu_count()} cores · Python {platform.python_version()}"
+    filesystem = subprocess.run(["stat", "-f", "-c", "%T", str(db.parent)], capture_output=True, text=True)
     print(
         f"{date.today()} · {machine} · "
         f"{args.letters:,} generated letters, {args.pdf_share:.0%} PDF, 20% with extraction noise · "
-        f"{args.workers} workers · median of {args.runs} runs (parse-only baseline: 1 run)\n"
+        f"{args.workers} workers · median of {args.runs} runs (parse-only baseline: 1 run) · "
+        f"database on {filesystem.stdout.strip() or 'an unknown file system'}\n"
     )
     print("| measure | seconds (median) | letters/s | peak memory |")
     print("|---|---|---|---|")
-    print(
-        f"| baseline: read every file | {median(io_floor):.1f} | {args.letters / median(io_floor):,.0f} | |"
-    )
+    if io_floor:
+        print(
+            f"| baseline: read every file | {median(io_floor):.1f} | "
+            f"{args.letters / median(io_floor):,.0f} | |"
+        )
     if parse_only:
         print(
             f"| baseline: `python -m etl parse`, 1 process | {median(parse_only):.1f} | "
@@ -221,6 +239,13 @@ def main() -> None:
             f"{median(cpu[name]):.1f} | {args.letters / median(cpu[name]):,.0f} per CPU second | |"
         )
         print(f"| refresh, nothing changed{label} | {median(unchanged[name]):.1f} | | |")
+        if added[name]:
+            seconds = median(run[0] for run in added[name])
+            print(
+                f"| refresh, {args.added:,} letters added{label} | {seconds:.1f} | "
+                f"{args.added / seconds:,.0f} | "
+                f"{max(run[1] for run in added[name]) / 2**20:,.0f} MB (max) |"
+            )
     if ceiling[0] is not None and ceiling[0][1] == args.letters:  # every letter a PDF
         for name in codes:
             share = median(run[0] for run in ceiling) / median(builds[name])

@@ -669,7 +669,7 @@ def _explorer(rows: str) -> str:
                JOIN {SPECIALTY_SETS} sp ON sp.set_no = i.specialty_set
                JOIN {STATE_SETS} st ON st.set_no = i.state_set
                JOIN {REASON_SETS} rs ON rs.set_no = i.reason_set
-               ORDER BY i.item_row"""
+               ORDER BY i.page_key"""
 
 
 # Where a search looks: (label shown, postings table, the working-set row its postings name).
@@ -797,15 +797,15 @@ def explorer_page(
     page: int,
     page_size: int = settings.PAGE_SIZE,
 ) -> pl.DataFrame:
-    """One page (numbered from 0) of the filtered items, newest decisions first (then by item
-    id: the order `item_row` numbers)."""
+    """One page (numbered from 0) of the filtered items, newest decisions first (then by letter
+    and item number: the order of `page_key`)."""
     condition, params = where(filters, con)
     matching, searched = _matching(found)
     # The page's row numbers first, then only their rows' columns (reading every column of the
     # matching rows before cutting the page costs several times more).
-    rows = f"""SELECT * FROM {ITEMS_TABLE} WHERE item_row IN (
-                   SELECT item_row FROM {ITEMS_TABLE} WHERE {condition} AND {matching}
-                   ORDER BY item_row LIMIT ? OFFSET ?)"""
+    rows = f"""SELECT * FROM {ITEMS_TABLE} WHERE page_key IN (
+                   SELECT page_key FROM {ITEMS_TABLE} WHERE {condition} AND {matching}
+                   ORDER BY page_key LIMIT ? OFFSET ?)"""
     return _frame(con, _explorer(rows), [*params, *searched, page_size, page * page_size])
 
 
@@ -822,8 +822,8 @@ _CITATION_CELL = """array_to_string(list_transform(coalesce({cites}, []), c -> c
 # put in order by sorting (cite_no, …) structs: an aggregate with ORDER BY is many times slower.
 _EXPORT_PAGE = f"""
 WITH page AS MATERIALIZED (
-    SELECT * FROM {ITEMS_TABLE} WHERE {{condition}} AND {{matching}} AND item_row > ?
-    ORDER BY item_row LIMIT ?
+    SELECT * FROM {ITEMS_TABLE} WHERE {{condition}} AND {{matching}} AND page_key > ?
+    ORDER BY page_key LIMIT ?
 ), page_letters AS MATERIALIZED (
     SELECT DISTINCT doc_id FROM page
 ), cited AS MATERIALIZED (
@@ -838,7 +838,7 @@ WITH page AS MATERIALIZED (
     SELECT doc_id, coalesce(min(path) FILTER (WHERE missing_since IS NULL), min(path)) AS source_file
     FROM {FILE}.files WHERE doc_id IN (SELECT doc_id FROM page_letters) GROUP BY doc_id
 )
-SELECT p.item_row, i.item_id, i.doc_id, i.item_no, l.case_number, l.decision_date, p.decision_year::BIGINT
+SELECT p.page_key, i.item_id, i.doc_id, i.item_no, l.case_number, l.decision_date, p.decision_year::BIGINT
        AS decision_year, l.date_of_injury, l.patient_age, p.age_band, l.patient_gender, l.format AS layout,
        l.priority, i.treatment, i.treatment_key, i.original_request, p.modified, i.category, i.subcategory,
        i.classified_by, i.classified_match, i.decision, i.decision = 'upheld' AS upheld,
@@ -863,7 +863,7 @@ LEFT JOIN cited r ON r.doc_id = p.doc_id AND r.item_no = p.item_no AND r.side = 
 LEFT JOIN cited c ON c.doc_id = p.doc_id AND c.item_no = p.item_no AND c.side = 'claims'
 LEFT JOIN reasons rs ON rs.doc_id = p.doc_id AND rs.item_no = p.item_no
 LEFT JOIN paths f ON f.doc_id = p.doc_id
-ORDER BY p.item_row
+ORDER BY p.page_key
 """
 # The list columns, written as "a; b" cells in CSV (Parquet keeps them lists).
 EXPORT_LISTS = (
@@ -888,8 +888,8 @@ def export_pages(
         page = _frame(con, sql, [*params, *searched, after, page_rows])
         if page.is_empty():
             return
-        after = page["item_row"][-1]
-        yield page.drop("item_row")
+        after = page["page_key"][-1]
+        yield page.drop("page_key")
 
 
 def export(con: duckdb.DuckDBPyConnection, filters: Filters, hits: Search | None, file_format: str) -> bytes:

@@ -33,7 +33,7 @@ import duckdb
 import polars as pl
 
 from etl import dashboard_tables, publish
-from etl.dwc_listing import ListingRejected, is_listing, read_listing
+from etl.dwc_listing import LISTING, ListingRejected, is_listing, read_listing
 from etl.load import LETTER_TABLES, SCHEMA_VERSION, create_schema, delete_orphans, load_parts, upsert_dwc_rows
 from etl.parse import PARSER_VERSION
 from etl.progress import Progress
@@ -162,9 +162,11 @@ def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextI
     )
     if orphans:
         delete_orphans(con)
-    letters_changed = counts.new or counts.changed or counts.rederived or orphans or full
-    if letters_changed or dashboard_tables.built_version(con) != dashboard_tables.VERSION:
+    letters_replaced = counts.changed or counts.rederived or orphans or full
+    if letters_replaced or dashboard_tables.built_version(con) != dashboard_tables.VERSION:
         build_dashboard_tables(con, workers, err)
+    elif counts.new:
+        build_dashboard_tables(con, workers, err, append=True)
     _record_run(con, run_id, started, roots, full, counts, time.monotonic() - clock)
     _fault_point("before-publish")
     publish.publish(database, con)
@@ -172,15 +174,25 @@ def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextI
     return counts, time.monotonic() - clock
 
 
-def build_dashboard_tables(con: duckdb.DuckDBPyConnection, workers: int, err: TextIO) -> None:
-    """The tables the dashboard reads (etl.dashboard_tables), built on every core now that the
-    workers are done, after a checkpoint: the row ids they record are then the published file's."""
-    print("refresh: building the dashboard's tables", file=err, flush=True)
+def build_dashboard_tables(
+    con: duckdb.DuckDBPyConnection, workers: int, err: TextIO, append: bool = False
+) -> None:
+    """The tables the dashboard reads (etl.dashboard_tables), built — or with `append`, the new
+    letters added to them — on every core now that the workers are done, after a checkpoint: the
+    row ids they record are then the published file's."""
+    print(
+        f"refresh: {'adding the new letters to' if append else 'building'} the dashboard's tables",
+        file=err,
+        flush=True,
+    )
     con.execute("CHECKPOINT")
     con.execute(f"SET threads = {workers}")
     con.execute(f"SET memory_limit = '{DASHBOARD_TABLES_MEMORY}'")
     try:
-        dashboard_tables.build(con)
+        if not append:
+            dashboard_tables.build(con)
+        elif not dashboard_tables.update(con):
+            print("refresh: the dashboard's tables were built in full instead", file=err, flush=True)
     finally:
         con.execute(f"SET threads = {DUCKDB_SETTINGS['threads']}")
         con.execute(f"SET memory_limit = '{DUCKDB_SETTINGS['memory_limit']}'")
@@ -214,18 +226,14 @@ def _has_current_schema(database: Path) -> bool:
 def _listing(roots: list[Path]) -> tuple[pl.DataFrame, list[SourceFile]]:
     """Path, root, size and mtime of every letter file (and why the walk could not list a
     folder), as columns (compact for millions); and the DWC listings found beside them."""
-    columns: dict[str, list] = {name: [] for name in _LISTING_SCHEMA}
+    entries: list[SourceFile] = []
     dwc_listings: list[SourceFile] = []
     for entry in walk(roots):
-        if is_listing(entry.path) and not entry.walk_error:
+        if entry.path.endswith(LISTING) and is_listing(entry.path) and not entry.walk_error:
             dwc_listings.append(entry)
-            continue
-        columns["path"].append(entry.path)
-        columns["root"].append(entry.root)
-        columns["size"].append(entry.size)
-        columns["mtime_ns"].append(entry.mtime_ns)
-        columns["walk_error"].append(entry.walk_error)
-    return pl.DataFrame(columns, schema=_LISTING_SCHEMA), dwc_listings
+        else:
+            entries.append(entry)
+    return pl.DataFrame(entries, schema=_LISTING_SCHEMA, orient="row"), dwc_listings
 
 
 _LISTING_SCHEMA = {

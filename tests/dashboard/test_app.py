@@ -272,7 +272,7 @@ def test_letters_page_counts_and_pages_equal_sql(reference, filters: dict, where
     first_page = sql_rows(
         reference,
         f"""SELECT item_id FROM decisions WHERE {where}
-            ORDER BY decision_date DESC NULLS LAST, item_id LIMIT {settings.PAGE_SIZE}""",
+            ORDER BY decision_date DESC NULLS LAST, doc_id, item_no LIMIT {settings.PAGE_SIZE}""",
     )
     assert [(item,) for item in at.dataframe[0].value["item_id"]] == first_page
 
@@ -283,7 +283,7 @@ def test_letters_are_paged_in_sql(reference) -> None:
     at.number_input(key="letters_page").set_value(3).run()
     expected = sql_rows(
         reference,
-        f"""SELECT item_id FROM decisions ORDER BY decision_date DESC NULLS LAST, item_id
+        f"""SELECT item_id FROM decisions ORDER BY decision_date DESC NULLS LAST, doc_id, item_no
             LIMIT {settings.PAGE_SIZE} OFFSET {2 * settings.PAGE_SIZE}""",
     )
     assert [(item,) for item in at.dataframe[0].value["item_id"]] == expected
@@ -314,7 +314,7 @@ def test_text_search_finds_the_filtered_items_with_every_word(
     first_page = sql_rows(
         reference,
         f"""SELECT item_id {matching}
-            ORDER BY decision_date DESC NULLS LAST, item_id LIMIT {settings.PAGE_SIZE}""",
+            ORDER BY decision_date DESC NULLS LAST, d.doc_id, d.item_no LIMIT {settings.PAGE_SIZE}""",
     )
     shown = at.dataframe[0].value
     assert [(item,) for item in shown["item_id"]] == first_page

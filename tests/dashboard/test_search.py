@@ -162,7 +162,7 @@ def test_the_page_counts_the_items_of_every_letter_holding_the_words(reference, 
         reference,
         f"""SELECT item_id FROM decisions WHERE doc_id IN
             (SELECT t.doc_id FROM letter_texts t WHERE {" AND ".join(conditions)})
-            ORDER BY decision_date DESC NULLS LAST, item_id LIMIT {settings.PAGE_SIZE}""",
+            ORDER BY decision_date DESC NULLS LAST, doc_id, item_no LIMIT {settings.PAGE_SIZE}""",
     )
     assert [(item,) for item in at.dataframe[0].value["item_id"]] == expected_page
     if ("gabapent" in typed and "*" in typed) or typed == "gabapent":
