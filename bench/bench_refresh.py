@@ -163,6 +163,9 @@ def main() -> None:
         "--db", type=Path, help="the database (kept); default bench/out/bench-refresh.duckdb"
     )
     options.add_argument("--added", type=int, default=0, help="letters a nightly run adds, timed after")
+    options.add_argument(
+        "--existing", action="store_true", help="time only the runs on the database --db already holds"
+    )
     args = options.parse_args()
     folder = corpus(args.letters, args.pdf_share)
     codes = {"this code": ROOT} | (
@@ -182,22 +185,24 @@ def main() -> None:
     unchanged: dict[str, list[float]] = {name: [] for name in codes}
     added: dict[str, list[tuple[float, int]]] = {name: [] for name in codes}
     sizes: dict[str, int] = {}
-    for run in range(args.runs):
+    for _ in range(args.runs):
         for name, code in codes.items():
-            for leftover in db.parent.glob(db.name + "*"):
-                leftover.unlink()
             refresh = [sys.executable, "-m", "etl", "refresh", "--source", str(folder), "--db", str(db)]
             refresh += ["--workers", str(args.workers)]
-            cpu_before = children_cpu_seconds()
-            seconds, peak = timed_command(refresh, code)
-            cpu[name].append(children_cpu_seconds() - cpu_before)
-            builds[name].append(seconds)
-            peaks[name].append(peak)
+            if not args.existing:
+                for leftover in db.parent.glob(db.name + "*"):
+                    leftover.unlink()
+                cpu_before = children_cpu_seconds()
+                seconds, peak = timed_command(refresh, code)
+                cpu[name].append(children_cpu_seconds() - cpu_before)
+                builds[name].append(seconds)
+                peaks[name].append(peak)
             unchanged[name].append(timed_command(refresh, code)[0])
             sizes[name] = db.stat().st_size
             if args.added:
+                nights = len(list(OUT.glob(f"letters-{args.added}-night-*")))
                 night = corpus(
-                    args.added, args.pdf_share, seed=100 + run, name=f"letters-{args.added}-night-{run}"
+                    args.added, args.pdf_share, seed=100 + nights, name=f"letters-{args.added}-night-{nights}"
                 )
                 added[name].append(timed_command([*refresh, "--source", str(night)], code))
     median = statistics.median
@@ -230,14 +235,15 @@ def main() -> None:
         )
     for name in codes:
         label = "" if len(codes) == 1 else f", {name}"
-        print(
-            f"| refresh into an empty database{label} | {median(builds[name]):.1f} | "
-            f"{args.letters / median(builds[name]):,.0f} | {max(peaks[name]) / 2**20:,.0f} MB (max) |"
-        )
-        print(
-            f"| refresh into an empty database{label}, CPU time of the process tree | "
-            f"{median(cpu[name]):.1f} | {args.letters / median(cpu[name]):,.0f} per CPU second | |"
-        )
+        if builds[name]:
+            print(
+                f"| refresh into an empty database{label} | {median(builds[name]):.1f} | "
+                f"{args.letters / median(builds[name]):,.0f} | {max(peaks[name]) / 2**20:,.0f} MB (max) |"
+            )
+            print(
+                f"| refresh into an empty database{label}, CPU time of the process tree | "
+                f"{median(cpu[name]):.1f} | {args.letters / median(cpu[name]):,.0f} per CPU second | |"
+            )
         print(f"| refresh, nothing changed{label} | {median(unchanged[name]):.1f} | | |")
         if added[name]:
             seconds = median(run[0] for run in added[name])
@@ -246,7 +252,7 @@ def main() -> None:
                 f"{args.added / seconds:,.0f} | "
                 f"{max(run[1] for run in added[name]) / 2**20:,.0f} MB (max) |"
             )
-    if ceiling[0] is not None and ceiling[0][1] == args.letters:  # every letter a PDF
+    if ceiling[0] is not None and ceiling[0][1] == args.letters and not args.existing:  # every letter a PDF
         for name in codes:
             share = median(run[0] for run in ceiling) / median(builds[name])
             label = "" if len(codes) == 1 else f" ({name})"

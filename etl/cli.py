@@ -63,6 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     refresh.add_argument(
         "--full", action="store_true", help="rebuild from the sources, ignoring the manifest"
     )
+    refresh.add_argument(
+        "--rescan",
+        action="store_true",
+        help="list every folder, not only those changed since the last refresh (finds files rewritten "
+        "in place)",
+    )
 
     synth = commands.add_parser("synth", help="write generated (synthetic) letters and truth.jsonl")
     synth.add_argument("--count", type=int, required=True)
@@ -161,7 +167,7 @@ def run_refresh(args: argparse.Namespace) -> int:
     from etl.refresh import EXIT_FATAL, UsageError, refresh
 
     try:
-        return refresh(args.source, database_path(args.db), args.workers, args.full)
+        return refresh(args.source, database_path(args.db), args.workers, args.full, rescan=args.rescan)
     except UsageError as err:
         print(f"refresh: {err}", file=sys.stderr)
         return EXIT_FATAL

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 from collections.abc import Iterator
 
 import duckdb
@@ -434,27 +435,49 @@ FROM {SCHEMA}.{ITEMS_TABLE} GROUP BY ALL ORDER BY ALL;
 
 CREATE OR REPLACE TABLE {SCHEMA}.{WORDS_TABLE} AS SELECT term FROM search_terms ORDER BY term;
 
--- Where each letter's rows are in the file: the Letters page reads one letter's text and items
--- by row id (a point read) instead of searching a million text keys. Row ids are read after the
--- refresh's last deletion has been checkpointed, so they are those of the published file; made
--- again whole, so they stay right whatever a checkpoint moved. Letters keep their numbers.
-CREATE TABLE {SCHEMA}._letter_rows AS
-WITH texts AS (SELECT doc_id, min(rowid) AS text_rowid FROM letter_texts GROUP BY doc_id),
-     item_rows AS (SELECT doc_id, min(rowid) AS first_item_rowid, max(rowid) AS last_item_rowid
-                   FROM items GROUP BY doc_id),
-     reason_rows AS (SELECT doc_id, min(rowid) AS first_reason_rowid, max(rowid) AS last_reason_rowid
-                     FROM item_reasons GROUP BY doc_id),
-     sources AS (SELECT doc_id, min(path) AS source_file FROM files GROUP BY doc_id)
-SELECT l.doc_id, coalesce(o.letter_row, n.letter_row) AS letter_row, l.rowid AS letter_rowid,
+"""
+
+# Where each letter's rows are in the file: the Letters page reads one letter's text and items by
+# row id (a point read) instead of searching a million text keys. Row ids are read after the
+# refresh's last deletion has been checkpointed, so they are those of the published file. Letters
+# keep their numbers. `{letters}` … are the rows read, with their row ids as `row_id`.
+LETTER_ROWS_QUERY = f"""
+WITH texts AS (SELECT doc_id, min(row_id) AS text_rowid FROM {{letter_texts}} GROUP BY doc_id),
+     item_rows AS (SELECT doc_id, min(row_id) AS first_item_rowid, max(row_id) AS last_item_rowid
+                   FROM {{items}} GROUP BY doc_id),
+     reason_rows AS (SELECT doc_id, min(row_id) AS first_reason_rowid, max(row_id) AS last_reason_rowid
+                     FROM {{item_reasons}} GROUP BY doc_id),
+     sources AS (SELECT doc_id, min(path) AS source_file FROM {{files}} GROUP BY doc_id)
+SELECT l.doc_id, coalesce(o.letter_row, n.letter_row) AS letter_row, l.row_id AS letter_rowid,
        t.text_rowid, r.first_item_rowid, r.last_item_rowid, rr.first_reason_rowid, rr.last_reason_rowid,
        s.source_file
-FROM letters l LEFT JOIN {SCHEMA}.{LETTER_ROWS} o USING (doc_id) LEFT JOIN {SCHEMA}._letters n USING (doc_id)
+FROM {{letters}} l
+LEFT JOIN {SCHEMA}.{LETTER_ROWS} o USING (doc_id) LEFT JOIN {SCHEMA}._letters n USING (doc_id)
 LEFT JOIN texts t USING (doc_id) LEFT JOIN item_rows r USING (doc_id)
-LEFT JOIN reason_rows rr USING (doc_id) LEFT JOIN sources s USING (doc_id);
+LEFT JOIN reason_rows rr USING (doc_id) LEFT JOIN sources s USING (doc_id)"""
+
+# Every letter's rows, made again whole (a full build, or row ids that a checkpoint may have moved).
+LETTER_ROWS_MADE = f"""
+CREATE TABLE {SCHEMA}._letter_rows AS {LETTER_ROWS_QUERY};
 DROP TABLE {SCHEMA}.{LETTER_ROWS};
 ALTER TABLE {SCHEMA}._letter_rows RENAME TO {LETTER_ROWS};
 CREATE INDEX dash_letter_rows_doc_id ON {SCHEMA}.{LETTER_ROWS} (doc_id);
 """
+
+# The new letters' rows added; a letter there already may have gained a file whose path sorts first.
+LETTER_ROWS_ADDED = f"""
+INSERT INTO {SCHEMA}.{LETTER_ROWS} {LETTER_ROWS_QUERY};
+UPDATE {SCHEMA}.{LETTER_ROWS} r SET source_file = f.source_file
+FROM (SELECT doc_id, min(path) AS source_file FROM files GROUP BY doc_id) f
+WHERE f.doc_id = r.doc_id AND f.source_file < r.source_file;
+"""
+# The tables whose row ids `dash_letter_rows` records, then the search postings; the `meta` row
+# holding, for each, its rows and largest row id at the last build: a refresh that only adds
+# letters adds rows after the largest, so if the largest grew by exactly the rows added, no row
+# there before has moved (a checkpoint that compacts deleted rows away moves them), and the new
+# letters' postings are the rows after it — a range read, not a scan of half a billion postings.
+ROW_ID_TABLES = ("letters", "letter_texts", "items", "item_reasons")
+ROW_IDS_KEY = "dashboard_tables_row_ids"
 
 INTERMEDIATE = (
     "_letter_lists", "_source_bits", "_reason_bits", "_cited", "_source_lists", "_item_reasons",
@@ -463,7 +486,9 @@ INTERMEDIATE = (
 NEW_LETTERS = "_new"  # an append's letters: those the tables do not number yet
 
 # Which definitions built the tables: any change to them makes the next refresh rebuild.
-VERSION = hashlib.sha256((NUMBERING + BITS + LISTS + TYPES + ROWS + SUMMARIES).encode()).hexdigest()[:16]
+VERSION = hashlib.sha256(
+    (NUMBERING + BITS + LISTS + TYPES + ROWS + SUMMARIES + LETTER_ROWS_MADE + LETTER_ROWS_ADDED).encode()
+).hexdigest()[:16]
 BASE_KEY = "dashboard_tables_items"  # `meta` row: the items the last full build numbered
 # Appended rows are stored after the others, not in page or term order, so a search reads a few
 # more row groups per append; once appends since the last full build pass this share of its
@@ -477,7 +502,7 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
     `meta`; a database without letters gets none (the dashboard has nothing to show)."""
     with _insertion_order_kept(con):
         con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        con.execute("DELETE FROM meta WHERE key IN (?, ?)", [META_KEY, BASE_KEY])
+        con.execute("DELETE FROM meta WHERE key IN (?, ?, ?)", [META_KEY, BASE_KEY, ROW_IDS_KEY])
         if not con.execute("SELECT count(*) FROM letters").fetchone()[0]:
             return
         con.execute(f"CREATE SCHEMA {SCHEMA}")
@@ -485,8 +510,11 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
         _intermediates(con, {table: table for table in (*READ_BY_DOC_ID, *READ_BY_DOC_KEY)}, 0)
         con.execute(TYPES)
         _rows_and_summaries(con, "CREATE TABLE {table} AS", {table: table for table in READ_BY_DOC_KEY}, 0)
+        con.execute(LETTER_ROWS_MADE.format(**_with_row_ids(None)))
+        _drop_intermediates(con)
         items = con.execute(f"SELECT count(*) FROM {SCHEMA}.{ITEMS_TABLE}").fetchone()[0]
         con.execute("INSERT INTO meta VALUES (?, ?), (?, ?)", [META_KEY, VERSION, BASE_KEY, str(items)])
+        _record_row_ids(con)
 
 
 def update(con: duckdb.DuckDBPyConnection) -> bool:
@@ -517,9 +545,13 @@ def update(con: duckdb.DuckDBPyConnection) -> bool:
             con.execute(f"DROP TABLE {SCHEMA}.{NEW_LETTERS}")
             build(con)
             return False
+        recorded, moved = _row_ids_since_built(con)
         relations = {
             **{table: _new_rows_of(table, "doc_id") for table in READ_BY_DOC_ID},
-            **{table: _new_rows_of(table, "doc_key") for table in READ_BY_DOC_KEY},
+            **{
+                table: _new_rows_of(table, "doc_key", None if table in moved else recorded[table][1])
+                for table in READ_BY_DOC_KEY
+            },
         }
         item_offset = _scalar(con, f"SELECT coalesce(max(item_row), 0) FROM {SCHEMA}.{ITEMS_TABLE}")
         letter_offset = _scalar(con, f"SELECT coalesce(max(letter_row), 0) FROM {SCHEMA}.{LETTER_ROWS}")
@@ -527,13 +559,19 @@ def update(con: duckdb.DuckDBPyConnection) -> bool:
         for table, column in _unknown_values(con):
             _widen(con, table, column)
         _rows_and_summaries(con, "INSERT INTO {table}", relations, item_offset)
-        con.execute(f"DROP TABLE {SCHEMA}.{NEW_LETTERS}")
+        if moved.intersection(ROW_ID_TABLES):
+            con.execute(LETTER_ROWS_MADE.format(**_with_row_ids(None)))
+        else:
+            con.execute(LETTER_ROWS_ADDED.format(**_with_row_ids(NEW_LETTERS)))
+        _drop_intermediates(con)
+        _record_row_ids(con)
     return True
 
 
-def _new_rows_of(table: str, key: str) -> str:
-    """`table`'s rows of the letters an append adds."""
-    return f"(SELECT * FROM {table} WHERE {key} IN (SELECT {key} FROM {SCHEMA}.{NEW_LETTERS}))"
+def _new_rows_of(table: str, key: str, after_row_id: int | None = None) -> str:
+    """`table`'s rows of the letters an append adds (those after `after_row_id` when given)."""
+    after = f"rowid > {int(after_row_id)} AND " if after_row_id is not None else ""
+    return f"(SELECT * FROM {table} WHERE {after}{key} IN (SELECT {key} FROM {SCHEMA}.{NEW_LETTERS}))"
 
 
 def _intermediates(
@@ -613,8 +651,47 @@ def _rows_and_summaries(
         )
     )
     con.execute(SUMMARIES)
-    for table in INTERMEDIATE:
-        con.execute(f"DROP TABLE {SCHEMA}.{table}")
+
+
+def _with_row_ids(new: str | None) -> dict[str, str]:
+    """The relations LETTER_ROWS_QUERY reads: every letter's rows, or those of the letters in the
+    table `new`, with their row ids."""
+    scope = f" WHERE doc_id IN (SELECT doc_id FROM {SCHEMA}.{new})" if new else ""
+    return {
+        **{table: f"(SELECT doc_id, rowid AS row_id FROM {table}{scope})" for table in ROW_ID_TABLES},
+        "files": f"(SELECT doc_id, path FROM files{scope})",
+    }
+
+
+def _row_ids(con: duckdb.DuckDBPyConnection) -> dict[str, list[int]]:
+    return {
+        table: list(con.execute(f"SELECT count(*), coalesce(max(rowid), -1) FROM {table}").fetchone())
+        for table in (*ROW_ID_TABLES, *READ_BY_DOC_KEY)
+    }
+
+
+def _record_row_ids(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DELETE FROM meta WHERE key = ?", [ROW_IDS_KEY])
+    con.execute("INSERT INTO meta VALUES (?, ?)", [ROW_IDS_KEY, json.dumps(_row_ids(con))])
+
+
+def _row_ids_since_built(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, list[int]], set[str]]:
+    """The rows and largest row id of each table at the last build, and the tables where a row
+    may have moved since: in an append, the largest row id grows by exactly the rows added unless
+    a checkpoint compacted deleted rows away."""
+    recorded = json.loads(_scalar(con, "SELECT max(value) FROM meta WHERE key = ?", [ROW_IDS_KEY]) or "{}")
+    now = _row_ids(con)
+    moved = {
+        table
+        for table, (rows, largest) in now.items()
+        if table not in recorded or largest - recorded[table][1] != rows - recorded[table][0]
+    }
+    return recorded, moved
+
+
+def _drop_intermediates(con: duckdb.DuckDBPyConnection) -> None:
+    for table in (*INTERMEDIATE, NEW_LETTERS):
+        con.execute(f"DROP TABLE IF EXISTS {SCHEMA}.{table}")
 
 
 @contextlib.contextmanager

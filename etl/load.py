@@ -70,6 +70,7 @@ CREATE TABLE IF NOT EXISTS files (
     doc_id VARCHAR, status VARCHAR NOT NULL, first_seen_run INTEGER, changed_run INTEGER,
     missing_since TIMESTAMP
 );
+CREATE TABLE IF NOT EXISTS folders (path VARCHAR NOT NULL, root VARCHAR, ctime_ns BIGINT);
 CREATE TABLE IF NOT EXISTS rejects (
     path VARCHAR NOT NULL, reason VARCHAR NOT NULL, size BIGINT, mtime_ns BIGINT,
     run_id INTEGER, rejected_at TIMESTAMP

@@ -1,6 +1,7 @@
 """`python -m etl refresh`: bring the database up to date with the letters in the sources.
 
-Flow: lock → walk the sources → if nothing changed (no new, changed, vanished or reappeared file,
+Flow: lock → walk the sources (listing again only the folders changed since the last walk) → if
+nothing changed (no new, changed, vanished or reappeared file,
 no new DWC listing, the same parser and dashboard tables), stop: the live file is left as it is, not
 copied → else copy the live database aside → (re-derive every letter if the parser changed) →
 compare with the `files` manifest → read, extract and parse new and changed files in worker
@@ -25,7 +26,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -37,7 +38,7 @@ from etl.dwc_listing import LISTING, ListingRejected, is_listing, read_listing
 from etl.load import LETTER_TABLES, SCHEMA_VERSION, create_schema, delete_orphans, load_parts, upsert_dwc_rows
 from etl.parse import PARSER_VERSION
 from etl.progress import Progress
-from etl.sources import SourceFile, filesystem_path, stored_path, walk
+from etl.sources import Folder, SourceFile, Walk, filesystem_path, stored_path
 from etl.staging import FAULT_ENV, Chunk, ManifestRow, reader_died, stage_files, stage_texts
 
 CHUNK_FILES = 500
@@ -88,8 +89,11 @@ def refresh(
     full: bool = False,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
+    rescan: bool = False,
 ) -> int:
-    """Run one refresh; returns the exit code (0 ok, 1 rejected files, 2 fatal, 3 locked)."""
+    """Run one refresh; returns the exit code (0 ok, 1 rejected files, 2 fatal, 3 locked). It lists
+    again only the folders changed since the last refresh (`etl.sources.Walk`); `rescan` lists
+    every folder, to find files rewritten in place."""
     roots = [Path(source).absolute() for source in sources]
     absent = [str(root) for root in roots if not root.exists()]
     if absent:
@@ -101,7 +105,7 @@ def refresh(
     try:
         with publish.RefreshLock(database):
             try:
-                counts, seconds = _run(roots, database, workers, full, err)
+                counts, seconds = _run(roots, database, workers, full, rescan, err)
             except BaseException:
                 publish.discard(database)
                 raise
@@ -132,12 +136,15 @@ def refresh(
     return EXIT_REJECTS if counts.rejected_paths else EXIT_OK
 
 
-def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextIO) -> tuple[Counts, float]:
+def _run(
+    roots: list[Path], database: Path, workers: int, full: bool, rescan: bool, err: TextIO
+) -> tuple[Counts, float]:
     started, clock = datetime.now(), time.monotonic()
     same_schema = _has_current_schema(database)
-    letter_files, dwc_listings = _listing(roots)
+    known = _known_folders(database) if same_schema and not (full or rescan) else {}
+    letter_files, dwc_listings, walked = _listing(roots, known, database)
     if same_schema and not full:
-        unchanged = _nothing_changed(database, letter_files, dwc_listings, roots)
+        unchanged = _nothing_changed(database, letter_files, dwc_listings, roots, walked.kept)
         if unchanged is not None:
             return unchanged, time.monotonic() - clock
     con = _open_build(publish.start_build(database, fresh=not same_schema), database)
@@ -150,12 +157,15 @@ def _run(roots: list[Path], database: Path, workers: int, full: bool, err: TextI
         stored_version = _meta(con, "parser_version")
         if stored_version is not None and stored_version != PARSER_VERSION:
             counts.rederived = _rederive(con, pool, run_id, parts, err)
-        work = _compare(con, letter_files, roots, full, counts)
+        work = _compare(con, letter_files, roots, walked.kept, full, counts)
+        del letter_files  # millions of rows at archive scale: not held while the workers run
         if full:
             for table in (*LETTER_TABLES, "files", "rejects", "dwc_index", "dwc_listings"):
                 con.execute(f"DELETE FROM {table}")
+        _record_folders(con, walked.folders, roots)
         _fault_point("after-walk")
         _load(con, pool, work, run_id, counts, parts, err)
+        con.execute(f"DROP TABLE {work}")
     _load_dwc_listings(con, dwc_listings, run_id, counts, parts)
     orphans = _scalar(
         con, "DELETE FROM letters WHERE doc_id NOT IN (SELECT doc_id FROM files WHERE doc_id IS NOT NULL)"
@@ -223,19 +233,84 @@ def _has_current_schema(database: Path) -> bool:
         return False
 
 
-def _listing(roots: list[Path]) -> tuple[pl.DataFrame, list[SourceFile]]:
-    """Path, root, size and mtime of every letter file (and why the walk could not list a
-    folder), as columns (compact for millions); and the DWC listings found beside them."""
+def _listing(
+    roots: list[Path], known: dict[str, int], database: Path
+) -> tuple[pl.DataFrame, list[SourceFile], Walk]:
+    """Path, root, size and mtime of every letter file in the folders listed (and why the walk
+    could not list a folder), and of the files of unchanged folders found rewritten (`_recheck`),
+    as columns (compact for millions); the DWC listings found; and the walk (its folders, and
+    those `known` unchanged, whose files were not listed)."""
+    walked = Walk(known)
     entries: list[SourceFile] = []
     dwc_listings: list[SourceFile] = []
-    for entry in walk(roots):
+    for entry in walked.files(roots):
         if entry.path.endswith(LISTING) and is_listing(entry.path) and not entry.walk_error:
             dwc_listings.append(entry)
         else:
             entries.append(entry)
-    return pl.DataFrame(entries, schema=_LISTING_SCHEMA, orient="row"), dwc_listings
+    if walked.kept:
+        rewritten, kept_listings = _recheck(database, walked.kept, date.today().toordinal())
+        entries += rewritten
+        dwc_listings += kept_listings
+    return pl.DataFrame(entries, schema=_LISTING_SCHEMA, orient="row"), dwc_listings, walked
 
 
+def _recheck(database: Path, kept: list[Folder], day: int) -> tuple[list[SourceFile], list[SourceFile]]:
+    """A folder the walk kept was not listed, so a file rewritten in place there (the folder
+    unchanged) is not seen by the walk: each refresh stats again the files of kept folders whose
+    turn it is — every file once in RECHECK_DAYS days — and every DWC listing there (a download
+    appends to it in place). Returns those files whose size or mtime changed, and the listings."""
+    with duckdb.connect(str(database), read_only=True) as live:
+        live.register("_kept", _kept_frame(kept))
+        due = live.execute(
+            f"SELECT path, root, size, mtime_ns FROM files WHERE {_KEPT_FILES} AND hash(path) % ? = ?",
+            [RECHECK_DAYS, day % RECHECK_DAYS],
+        ).fetchall()
+        listings = live.execute(
+            f"""SELECT path, root FROM (SELECT path, {_FOLDER_OF} AS folder FROM dwc_listings)
+                JOIN (SELECT path AS folder, root FROM _kept) USING (folder)"""
+        ).fetchall()
+    rewritten = [
+        SourceFile(path, root, *now)
+        for path, root, *then in due
+        if (now := _size_and_mtime(path)) is not None and now != tuple(then)
+    ]
+    found = [(path, root, _size_and_mtime(path)) for path, root in listings]
+    return rewritten, [SourceFile(path, root, *now) for path, root, now in found if now is not None]
+
+
+def _size_and_mtime(stored: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(filesystem_path(stored))
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _known_folders(database: Path) -> dict[str, int]:
+    """The folders the last refresh walked, with their status-change times; none from a file an
+    older refresh wrote (whatever it lacks is made from a walk of every folder)."""
+    with duckdb.connect(str(database), read_only=True) as live:
+        if not _columns(live) >= _current_columns():
+            return {}
+        return dict(live.execute("SELECT path, ctime_ns FROM folders").fetchall())
+
+
+def _record_folders(con: duckdb.DuckDBPyConnection, folders: list[Folder], roots: list[Path]) -> None:
+    """The walked roots' folders, as the next refresh compares them."""
+    con.register("_roots", _root_frame(roots))
+    con.execute("DELETE FROM folders WHERE root IN (SELECT root FROM _roots)")
+    con.unregister("_roots")
+    if folders:
+        con.register("_folders", pl.DataFrame(folders, schema=_FOLDER_SCHEMA, orient="row"))
+        con.execute("INSERT INTO folders SELECT path, root, ctime_ns FROM _folders")
+        con.unregister("_folders")
+
+
+_FOLDER_SCHEMA = {"path": pl.String, "root": pl.String, "ctime_ns": pl.Int64}
+
+
+_WORK = "_work"  # the new and changed files of a run (`_compare`)
 _LISTING_SCHEMA = {
     "path": pl.String,
     "root": pl.String,
@@ -249,38 +324,42 @@ def _compare(
     con: duckdb.DuckDBPyConnection,
     listing: pl.DataFrame,
     roots: list[Path],
+    kept: list[Folder],
     full: bool,
     counts: Counts,
-) -> pl.DataFrame:
-    """Split the listing into new, changed and unchanged files; mark vanished files missing."""
-    con.register("_listing", listing)
-    known, unchanged = _known_and_unchanged(con)
-    if full:
-        unchanged = unchanged.clear()
-    counts.seen = listing.height
-    counts.unchanged = unchanged.height
-    counts.new = int((~known["known"]).sum())
+) -> str:
+    """Split the listing into new, changed and unchanged files (the files of folders `kept`, not
+    listed again, unchanged too); mark vanished files missing. Returns the table that holds the
+    new and changed files, numbered `n` in walk order: it is in DuckDB's temporary storage, which
+    spills to disk, since a first refresh of the archive lists millions."""
+    con.register("_listing", listing.with_row_index("walk_order"))
+    con.register("_kept", _kept_frame(kept))
+    con.execute(f"CREATE TEMP TABLE _unchanged AS {_UNCHANGED}{' WHERE false' if full else ''}")
+    kept_files = _scalar(con, _KEPT_UNLISTED)
+    counts.seen = listing.height + kept_files
+    counts.unchanged = _scalar(con, "SELECT count(*) FROM _unchanged") + kept_files
+    counts.new = _scalar(con, "SELECT count(*) FROM _listing WHERE path NOT IN (SELECT path FROM files)")
     counts.changed = counts.seen - counts.unchanged - counts.new
     con.execute(f"UPDATE files SET missing_since = NULL WHERE {_REAPPEARED}")
     con.register("_roots", _root_frame(roots))
     counts.missing = _scalar(con, f"SELECT count(*) FROM files WHERE {_VANISHED_FILES}")
     con.execute(f"UPDATE files SET missing_since = now() WHERE {_VANISHED}")
-    con.unregister("_listing")
-    con.unregister("_roots")
-    return known.join(unchanged.select("path"), on="path", how="anti").select(*_LISTING_SCHEMA)
-
-
-def _known_and_unchanged(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The registered `_listing` with what the manifest knows of each file, and the files whose
-    size and mtime are those it recorded."""
-    known = con.sql(
-        "SELECT l.*, f.size AS old_size, f.mtime_ns AS old_mtime, f.path IS NOT NULL AS known "
-        "FROM _listing l LEFT JOIN files f ON f.path = l.path"
-    ).pl()
-    unchanged = known.filter(
-        pl.col("known") & (pl.col("size") == pl.col("old_size")) & (pl.col("mtime_ns") == pl.col("old_mtime"))
+    con.execute(
+        f"""CREATE TEMP TABLE {_WORK} AS
+            SELECT row_number() OVER (ORDER BY walk_order) - 1 AS n, {", ".join(_LISTING_SCHEMA)}
+            FROM _listing WHERE path NOT IN (SELECT path FROM _unchanged)"""
     )
-    return known, unchanged
+    con.execute("DROP TABLE _unchanged")
+    for registered in ("_listing", "_kept", "_roots"):
+        con.unregister(registered)
+    return _WORK
+
+
+# The files of the registered `_listing` that the manifest holds with the same size and mtime.
+_UNCHANGED = (
+    "SELECT l.path FROM _listing l "
+    "JOIN files f ON f.path = l.path AND f.size = l.size AND f.mtime_ns = l.mtime_ns"
+)
 
 
 def _listing_unchanged(con: duckdb.DuckDBPyConnection, listing: SourceFile) -> bool:
@@ -294,20 +373,39 @@ _REAPPEARED = (
     "missing_since IS NOT NULL AND "
     "(path IN (SELECT path FROM _listing) OR split_part(path, '!', 1) IN (SELECT path FROM _listing))"
 )
-# Files (and zip members) of the walked roots that the walk no longer finds.
+# The folder a file (or a zip member's zip) is in.
+_FOLDER_OF = "parse_dirpath(split_part(path, '!', 1), 'forward_slash')"
+# Files (and zip members) of the walked roots that the walk no longer finds (in folders it listed).
 _VANISHED = (
     "missing_since IS NULL AND root IN (SELECT root FROM _roots) "
-    "AND split_part(path, '!', 1) NOT IN (SELECT path FROM _listing)"
+    "AND split_part(path, '!', 1) NOT IN (SELECT path FROM _listing) "
+    f"AND {_FOLDER_OF} NOT IN (SELECT path FROM _kept)"
 )
+# The files (not zip members) of the folders the walk found unchanged and did not list again.
+_KEPT_FILES = (
+    f"missing_since IS NULL AND position('!' IN path) = 0 AND {_FOLDER_OF} IN (SELECT path FROM _kept)"
+)
+# Files of the folders kept that the listing does not hold (again, as rewritten): counted unchanged.
+_KEPT_UNLISTED = f"SELECT count(*) FROM files WHERE {_KEPT_FILES} AND path NOT IN (SELECT path FROM _listing)"
 _VANISHED_FILES = f"{_VANISHED} AND position('!' IN path) = 0"  # the files alone, as counted
+# Every file of an unchanged folder is stat'ed again within this many days (`_recheck`).
+RECHECK_DAYS = 7
 
 
 def _root_frame(roots: list[Path]) -> pl.DataFrame:
     return pl.DataFrame({"root": [stored_path(str(root)) for root in roots]})
 
 
+def _kept_frame(kept: list[Folder]) -> pl.DataFrame:
+    return pl.DataFrame(kept, schema=_FOLDER_SCHEMA, orient="row")
+
+
 def _nothing_changed(
-    database: Path, listing: pl.DataFrame, dwc_listings: list[SourceFile], roots: list[Path]
+    database: Path,
+    listing: pl.DataFrame,
+    dwc_listings: list[SourceFile],
+    roots: list[Path],
+    kept: list[Folder],
 ) -> Counts | None:
     """The counts of a run with nothing to do — every file known with its size and mtime, none
     vanished or reappeared, every DWC listing read as it is, letters parsed by this parser and the
@@ -324,13 +422,15 @@ def _nothing_changed(
             return None
         live.register("_listing", listing)
         live.register("_roots", _root_frame(roots))
-        if _known_and_unchanged(live)[1].height != listing.height:
+        live.register("_kept", _kept_frame(kept))
+        if _scalar(live, f"SELECT count(*) FROM ({_UNCHANGED})") != listing.height:
             return None
         if _scalar(live, f"SELECT count(*) FROM files WHERE ({_REAPPEARED}) OR ({_VANISHED})"):
             return None
         if not all(_listing_unchanged(live, dwc_listing) for dwc_listing in dwc_listings):
             return None
-    return Counts(seen=listing.height, unchanged=listing.height, nothing_changed=True)
+        seen = listing.height + _scalar(live, _KEPT_UNLISTED)
+    return Counts(seen=seen, unchanged=seen, nothing_changed=True)
 
 
 def _columns(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
@@ -361,7 +461,7 @@ class _Window:
 def _load(
     con: duckdb.DuckDBPyConnection,
     pool: _Workers,
-    work: pl.DataFrame,
+    work: str,
     run_id: int,
     counts: Counts,
     parts: Path,
@@ -369,13 +469,20 @@ def _load(
 ) -> None:
     """Stage files in windows: workers parse window n+1 into Parquet parts while the main process
     bulk-loads window n, so neither waits and at most two windows of parts exist on disk."""
-    progress = Progress("refresh: files", work.height, err)
-    chunk_size = _chunk_size(work.height, pool.workers)
+    total = _scalar(con, f"SELECT count(*) FROM {work}")
+    progress = Progress("refresh: files", total, err)
+    chunk_size = _chunk_size(total, pool.workers)
     staged: _Window | None = None
     chunks = unwritten = 0
-    windows = _windows(work.height)
+    windows = _windows(total)
     for window_no, (offset, length) in enumerate(windows):
-        files = [SourceFile(*row) for row in work.slice(offset, length).iter_rows()]
+        files = [
+            SourceFile(*row)
+            for row in con.execute(
+                f"SELECT {', '.join(_LISTING_SCHEMA)} FROM {work} WHERE n >= ? AND n < ? ORDER BY n",
+                [offset, offset + length],
+            ).fetchall()
+        ]
         folder = parts / f"window-{window_no:06d}"
         tasks = [
             (Chunk(chunks + n, str(folder), PARSER_VERSION, run_id), files[start : start + chunk_size])

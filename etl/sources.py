@@ -11,7 +11,7 @@ import operator
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -87,42 +87,78 @@ def _unescape(match: re.Match[str]) -> str:
     return "\\" if escaped == "\\" else chr(0xDC00 + int(escaped[1:], 16))
 
 
-def walk(roots: list[Path]) -> Iterator[SourceFile]:
-    """Every letter file and DWC listing (`dwc-listing.csv`, which the refresh sets apart) under the
-    roots (a root may itself be a file), in a stable order."""
-    for root in roots:
-        stored_root = stored_path(str(root))
-        if root.is_dir():
-            yield from _walk_folder(str(root), stored_root)
-        else:
-            stat = root.stat()
-            yield SourceFile(stored_root, stored_root, stat.st_size, stat.st_mtime_ns)
+class Folder(NamedTuple):
+    """A folder a walk listed (or found unchanged), by stored path, with its status-change time:
+    adding, removing or renaming a file in a folder changes it, and so does a change of the
+    folder's permissions."""
+
+    path: str
+    root: str
+    ctime_ns: int
 
 
-def _walk_folder(folder: str, root: str) -> Iterator[SourceFile]:
-    """Files first, then subfolders, each by name; hidden entries and symlinked folders skipped.
-    Any other entry with a letter's name is listed, a FIFO, device or dangling symlink too, so
-    that its reader rejects it with a reason. Plain strings and `os.scandir`: a refresh walks
-    millions of files every night."""
-    try:
-        with os.scandir(folder) as listing:
-            entries = sorted(listing, key=_NAME)
-    except OSError as err:
-        yield _unlisted(folder, root, f"unreadable folder: {err.strerror or err}")
-        return
-    subfolders = []
-    for entry in entries:
-        name = entry.name
-        if name[0] == ".":
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            subfolders.append(entry.path)
-        elif name.lower().endswith(LETTER_SUFFIXES) or name == LISTING:
-            stat = _stat(entry)
-            if stat is not None:
-                yield SourceFile(stored_path(entry.path), root, stat.st_size, stat.st_mtime_ns)
-    for subfolder in subfolders:
-        yield from _walk_folder(subfolder, root)
+@dataclass
+class Walk:
+    """A walk of the sources that lists again only the folders changed since the walk that found
+    `known` (stored path → ctime_ns): a folder whose status-change time is the same holds the same
+    entries, so its files are those the manifest has and its subfolders those `known` has. A file
+    rewritten in place does not change its folder: a walk without `known` (`refresh --rescan`)
+    lists every folder and sees it. After `files`, `folders` holds every folder walked and `kept`
+    those not listed again."""
+
+    known: dict[str, int] = field(default_factory=dict)
+    folders: list[Folder] = field(default_factory=list)
+    kept: list[Folder] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._subfolders: dict[str, list[str]] = {}
+        for path in sorted(self.known):
+            self._subfolders.setdefault(path.rsplit("/", 1)[0], []).append(path)
+
+    def files(self, roots: list[Path]) -> Iterator[SourceFile]:
+        """Every letter file and DWC listing (`dwc-listing.csv`, which the refresh sets apart) in
+        the folders listed, under the roots (a root may itself be a file), in a stable order."""
+        for root in roots:
+            stored_root = stored_path(str(root))
+            if root.is_dir():
+                yield from self._folder(str(root), stored_root)
+            else:
+                stat = root.stat()
+                yield SourceFile(stored_root, stored_root, stat.st_size, stat.st_mtime_ns)
+
+    def _folder(self, folder: str, root: str) -> Iterator[SourceFile]:
+        """Files first, then subfolders, each by name; hidden entries and symlinked folders
+        skipped. Any other entry with a letter's name is listed, a FIFO, device or dangling symlink
+        too, so that its reader rejects it with a reason. Plain strings and `os.scandir`: a
+        refresh walks millions of files every night."""
+        stored = stored_path(folder)
+        try:
+            changed = os.stat(folder).st_ctime_ns  # before listing: a later change shows next time
+            if self.known.get(stored) == changed:
+                self.folders.append(Folder(stored, root, changed))
+                self.kept.append(self.folders[-1])
+                for subfolder in self._subfolders.get(stored, []):
+                    yield from self._folder(filesystem_path(subfolder), root)
+                return
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=_NAME)
+        except OSError as err:
+            yield _unlisted(folder, root, f"unreadable folder: {err.strerror or err}")
+            return
+        self.folders.append(Folder(stored, root, changed))
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            if name[0] == ".":
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                subfolders.append(entry.path)
+            elif name.lower().endswith(LETTER_SUFFIXES) or name == LISTING:
+                stat = _stat(entry)
+                if stat is not None:
+                    yield SourceFile(stored_path(entry.path), root, stat.st_size, stat.st_mtime_ns)
+        for subfolder in subfolders:
+            yield from self._folder(subfolder, root)
 
 
 def _unlisted(folder: str, root: str, reason: str) -> SourceFile:

@@ -106,7 +106,7 @@ def test_a_run_with_something_to_do_is_recorded(corpus, change):
         if change == "reappeared file":
             run([letters], db)
             aside.rename(target)
-    code, summary = run([letters], db)
+    code, summary = run([letters], db, rescan=change == "touched file")  # its folder is unchanged
     assert code == EXIT_OK and "nothing changed" not in summary
     assert one(db, "SELECT max(run_id) FROM etl_runs") == (3 if change == "reappeared file" else 2)
     missing = one(db, "SELECT count(*) FROM files WHERE missing_since IS NOT NULL")
@@ -119,7 +119,9 @@ def test_changed_file_is_reparsed_and_its_old_letter_replaced(corpus):
     target = letters / "synthetic-00003.txt"
     old_id = one(db, f"SELECT doc_id FROM files WHERE path = '{target}'")
     text, truth = generate_letter(random.Random("replacement"), 999)
-    target.write_text(text, encoding="utf-8")
+    written = letters.parent / "replacement.txt"
+    written.write_text(text, encoding="utf-8")
+    written.replace(target)  # delivered as a download or rsync delivers it
     code, summary = run([letters], db)
     assert "1 changed" in summary and code == EXIT_OK
     assert one(db, f"SELECT count(*) FROM letters WHERE doc_id = '{old_id}'") == 0
@@ -171,8 +173,61 @@ def test_touched_file_is_rehashed_without_new_letters(corpus):
     run([letters], db)
     target = letters / "synthetic-00004.txt"
     os.utime(target, ns=(time.time_ns(), time.time_ns() + 10**9))
-    _code, summary = run([letters], db)
+    _code, summary = run([letters], db, rescan=True)
     assert "1 changed" in summary and "0 letters and 0 items loaded" in summary
+
+
+@pytest.mark.parametrize("found_by", ["rescan", "its turn to be checked again"])
+def test_a_file_rewritten_in_place_is_found_by_a_rescan_or_on_its_turn(corpus, monkeypatch, found_by):
+    """Rewriting a file in place leaves its folder's status-change time as it was, so the walk
+    keeps the folder without listing it; a rescan lists it, and every file of a kept folder is
+    checked again once in RECHECK_DAYS days."""
+    letters, db, _ = corpus
+    run([letters], db)
+    replacement, _ = generate_letter(random.Random("rewritten"), 4000)
+    (letters / "synthetic-00004.txt").write_text(replacement, encoding="utf-8")  # same inode
+    monkeypatch.setattr(refresh_module, "RECHECK_DAYS", 10**12)  # no file's turn today
+    _code, summary = run([letters], db)
+    assert "nothing changed" in summary and "30 files seen" in summary
+    if found_by == "rescan":
+        _code, summary = run([letters], db, rescan=True)
+    else:
+        monkeypatch.setattr(refresh_module, "RECHECK_DAYS", 1)  # every file's turn every day
+        _code, summary = run([letters], db)
+    assert "1 changed" in summary and "1 letters" in summary and "30 files seen" in summary
+    assert one(db, "SELECT count(*) FROM letters") == 30
+
+
+def test_a_refresh_lists_only_the_folders_that_changed(tmp_path, monkeypatch):
+    letters, db = tmp_path / "letters", tmp_path / "imr.duckdb"
+    for year in (2015, 2016, 2017):
+        write_letters(letters / str(year), year * 10, 3)
+    run([letters], db)
+
+    def listing_folders() -> tuple[list[str], str]:
+        """The folders a refresh lists (by name), and its summary."""
+        listed: list[str] = []
+        scandir = os.scandir
+
+        def listing(folder):
+            if isinstance(folder, str):  # the walk's (the refresh's clean-up lists by descriptor)
+                listed.append(os.path.basename(folder))
+            return scandir(folder)
+
+        with monkeypatch.context() as patched:
+            patched.setattr(os, "scandir", listing)
+            _code, summary = run([letters], db)
+        return sorted(listed), summary
+
+    listed, summary = listing_folders()
+    assert listed == [] and "nothing changed" in summary and "9 files seen" in summary
+    write_letters(letters / "2017", 30000, 1)  # a new file changes its folder (and only that one)
+    shutil.rmtree(letters / "2015")  # a removed folder changes its parent
+    listed, summary = listing_folders()
+    assert listed == ["2017", "letters"]
+    assert "7 files seen, 1 new, 0 changed, 6 unchanged" in summary and "3 missing" in summary
+    listed, summary = listing_folders()
+    assert listed == [] and "nothing changed" in summary and "7 files seen" in summary
 
 
 def test_same_letter_in_two_files_is_one_document(corpus):
@@ -238,8 +293,8 @@ def test_bad_files_go_to_rejects_and_are_retried_when_they_change(corpus):
 
     code, summary = run([letters], db)
     assert code == EXIT_OK and "0 rejected" in summary  # unchanged rejects are not retried
-    shutil.copy(FIXTURES / "letters" / "fdl2014-two-items.txt", letters / "ur.txt")
-    code, summary = run([letters], db)
+    shutil.copy(FIXTURES / "letters" / "fdl2014-two-items.txt", letters / "ur.txt")  # in place
+    code, summary = run([letters], db, rescan=True)
     assert "1 changed" in summary
     assert one(db, "SELECT count(*) FROM rejects WHERE path LIKE '%ur.txt'") == 0
     assert one(db, "SELECT count(*) FROM letters") == 31
