@@ -241,18 +241,23 @@ def _listing(
     as columns (compact for millions); the DWC listings found; and the walk (its folders, and
     those `known` unchanged, whose files were not listed)."""
     walked = Walk(known)
+    frames: list[pl.DataFrame] = []
     entries: list[SourceFile] = []
     dwc_listings: list[SourceFile] = []
     for entry in walked.files(roots):
         if entry.path.endswith(LISTING) and is_listing(entry.path) and not entry.walk_error:
             dwc_listings.append(entry)
-        else:
-            entries.append(entry)
+            continue
+        entries.append(entry)
+        if len(entries) == _LISTING_CHUNK:  # columns as they come: tuples of millions would not fit
+            frames.append(pl.DataFrame(entries, schema=_LISTING_SCHEMA, orient="row"))
+            entries = []
     if walked.kept:
         rewritten, kept_listings = _recheck(database, walked.kept, date.today().toordinal())
         entries += rewritten
         dwc_listings += kept_listings
-    return pl.DataFrame(entries, schema=_LISTING_SCHEMA, orient="row"), dwc_listings, walked
+    frames.append(pl.DataFrame(entries, schema=_LISTING_SCHEMA, orient="row"))
+    return pl.concat(frames), dwc_listings, walked
 
 
 def _recheck(database: Path, kept: list[Folder], day: int) -> tuple[list[SourceFile], list[SourceFile]]:
@@ -311,6 +316,7 @@ _FOLDER_SCHEMA = {"path": pl.String, "root": pl.String, "ctime_ns": pl.Int64}
 
 
 _WORK = "_work"  # the new and changed files of a run (`_compare`)
+_LISTING_CHUNK = 100_000
 _LISTING_SCHEMA = {
     "path": pl.String,
     "root": pl.String,

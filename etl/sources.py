@@ -7,7 +7,6 @@ member of a zip), so the main process only compares file listings and loads resu
 from __future__ import annotations
 
 import hashlib
-import operator
 import os
 import re
 from collections.abc import Iterator
@@ -97,6 +96,9 @@ class Folder(NamedTuple):
     ctime_ns: int
 
 
+UNLISTED = -1  # the status-change time recorded for a folder that could not be listed: none matches
+
+
 @dataclass
 class Walk:
     """A walk of the sources that lists again only the folders changed since the walk that found
@@ -140,25 +142,29 @@ class Walk:
                 for subfolder in self._subfolders.get(stored, []):
                     yield from self._folder(filesystem_path(subfolder), root)
                 return
+            files, subfolders = [], []  # names only: a folder may hold millions of entries
             with os.scandir(folder) as listing:
-                entries = sorted(listing, key=_NAME)
+                for entry in listing:
+                    name = entry.name
+                    if name[0] == ".":
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        subfolders.append(name)
+                    elif name.lower().endswith(LETTER_SUFFIXES) or name == LISTING:
+                        files.append(name)
         except OSError as err:
+            self.folders.append(Folder(stored, root, UNLISTED))  # so that the next walk tries it again
             yield _unlisted(folder, root, f"unreadable folder: {err.strerror or err}")
             return
         self.folders.append(Folder(stored, root, changed))
-        subfolders = []
-        for entry in entries:
-            name = entry.name
-            if name[0] == ".":
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                subfolders.append(entry.path)
-            elif name.lower().endswith(LETTER_SUFFIXES) or name == LISTING:
-                stat = _stat(entry)
-                if stat is not None:
-                    yield SourceFile(stored_path(entry.path), root, stat.st_size, stat.st_mtime_ns)
-        for subfolder in subfolders:
-            yield from self._folder(subfolder, root)
+        files.sort()
+        for name in files:
+            path = os.path.join(folder, name)
+            stat = _stat(path)
+            if stat is not None:
+                yield SourceFile(stored_path(path), root, stat.st_size, stat.st_mtime_ns)
+        for name in sorted(subfolders):
+            yield from self._folder(os.path.join(folder, name), root)
 
 
 def _unlisted(folder: str, root: str, reason: str) -> SourceFile:
@@ -170,16 +176,13 @@ def _unlisted(folder: str, root: str, reason: str) -> SourceFile:
     return SourceFile(stored_path(folder), root, stat.st_size, stat.st_mtime_ns, reason)
 
 
-_NAME = operator.attrgetter("name")
-
-
-def _stat(entry: os.DirEntry[str]) -> os.stat_result | None:
-    """The entry's status (a symlink's own if it leads nowhere); None if it is gone since listed."""
+def _stat(path: str) -> os.stat_result | None:
+    """The file's status (a symlink's own if it leads nowhere); None if it is gone since listed."""
     try:
-        return entry.stat()
+        return os.stat(path)
     except OSError:
         try:
-            return entry.stat(follow_symlinks=False)
+            return os.lstat(path)
         except OSError:
             return None
 
