@@ -38,7 +38,7 @@ from etl.dwc_listing import LISTING, ListingRejected, is_listing, read_listing
 from etl.load import LETTER_TABLES, SCHEMA_VERSION, create_schema, delete_orphans, load_parts, upsert_dwc_rows
 from etl.parse import PARSER_VERSION
 from etl.progress import Progress
-from etl.sources import Folder, SourceFile, Walk, filesystem_path, stored_path
+from etl.sources import Folder, SourceFile, Walk, file_status, filesystem_path, stored_path
 from etl.staging import FAULT_ENV, Chunk, ManifestRow, reader_died, stage_files, stage_texts
 
 CHUNK_FILES = 500
@@ -286,11 +286,9 @@ def _recheck(database: Path, kept: list[Folder], day: int) -> tuple[list[SourceF
 
 
 def _size_and_mtime(stored: str) -> tuple[int, int] | None:
-    try:
-        stat = os.stat(filesystem_path(stored))
-    except OSError:
-        return None
-    return stat.st_size, stat.st_mtime_ns
+    """As the walk records them (`etl.sources.file_status`)."""
+    stat = file_status(filesystem_path(stored))
+    return None if stat is None else (stat.st_size, stat.st_mtime_ns)
 
 
 def _known_folders(database: Path) -> dict[str, int]:

@@ -160,7 +160,7 @@ class Walk:
         files.sort()
         for name in files:
             path = os.path.join(folder, name)
-            stat = _stat(path)
+            stat = file_status(path)
             if stat is not None:
                 yield SourceFile(stored_path(path), root, stat.st_size, stat.st_mtime_ns)
         for name in sorted(subfolders):
@@ -176,8 +176,8 @@ def _unlisted(folder: str, root: str, reason: str) -> SourceFile:
     return SourceFile(stored_path(folder), root, stat.st_size, stat.st_mtime_ns, reason)
 
 
-def _stat(path: str) -> os.stat_result | None:
-    """The file's status (a symlink's own if it leads nowhere); None if it is gone since listed."""
+def file_status(path: str) -> os.stat_result | None:
+    """The file's status (a symlink's own if it leads nowhere); None if it is gone."""
     try:
         return os.stat(path)
     except OSError:
