@@ -253,7 +253,7 @@ def load_parts(con: duckdb.DuckDBPyConnection, parts: Path) -> tuple[int, int]:
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _chosen AS "
         f"SELECT doc_id, {DOC_KEY_SQL} AS doc_key, min({COPY_COLUMN}) AS {COPY_COLUMN} "
-        "FROM read_parquet(?) WHERE doc_id NOT IN (SELECT doc_id FROM letters) GROUP BY doc_id",
+        "FROM read_parquet(?) ANTI JOIN letters USING (doc_id) GROUP BY doc_id",
         [files["letters"]],
     )
     staged = _count(con, "SELECT count(*) FROM read_parquet(?)", [files["letters"]])
@@ -311,8 +311,11 @@ def _new_rows(table: str, rows: str) -> str:
     chunk of letters brings its own list)."""
     if table != DICTIONARY:
         return rows
-    held = f"SELECT term FROM {DICTIONARY}"
-    return f"SELECT DISTINCT term, term_hash FROM ({rows}) n WHERE n.term NOT IN ({held})"
+    # Words held are found by their hash first: a scan of integers, not of millions of words.
+    return f"""WITH incoming AS (SELECT DISTINCT term, term_hash FROM ({rows}) n),
+        hashes AS (SELECT DISTINCT term_hash FROM incoming),
+        held AS (SELECT term FROM {DICTIONARY} SEMI JOIN hashes USING (term_hash))
+        SELECT term, term_hash FROM incoming ANTI JOIN held USING (term)"""
 
 
 def _count(con: duckdb.DuckDBPyConnection, query: str, params: list[object] | None = None) -> int:

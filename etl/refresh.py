@@ -351,7 +351,8 @@ def _compare(
     con.execute(f"UPDATE files SET missing_since = now() WHERE {_VANISHED}")
     con.execute(
         f"""CREATE TEMP TABLE {_WORK} AS
-            SELECT row_number() OVER (ORDER BY walk_order) - 1 AS n, {", ".join(_LISTING_SCHEMA)}
+            SELECT row_number() OVER (ORDER BY walk_order) - 1 AS n, {", ".join(_LISTING_SCHEMA)},
+                   path IN (SELECT split_part(path, '!', 1) FROM files) AS known
             FROM _listing WHERE path NOT IN (SELECT path FROM _unchanged)"""
     )
     con.execute("DROP TABLE _unchanged")
@@ -461,6 +462,7 @@ class _Window:
     tasks: list[tuple[Chunk, list[SourceFile]]]
     results: Iterator[list[ManifestRow]]
     generation: int
+    known: list[str]  # its files that the manifest held before this run
 
 
 def _load(
@@ -481,27 +483,27 @@ def _load(
     chunks = unwritten = 0
     windows = _windows(total)
     for window_no, (offset, length) in enumerate(windows):
-        files = [
-            SourceFile(*row)
-            for row in con.execute(
-                f"SELECT {', '.join(_LISTING_SCHEMA)} FROM {work} WHERE n >= ? AND n < ? ORDER BY n",
-                [offset, offset + length],
-            ).fetchall()
-        ]
+        rows = con.execute(
+            f"SELECT {', '.join(_LISTING_SCHEMA)}, known FROM {work} WHERE n >= ? AND n < ? ORDER BY n",
+            [offset, offset + length],
+        ).fetchall()
+        files = [SourceFile(*row[:-1]) for row in rows]
+        known = [row[0] for row in rows if row[-1]]
         folder = parts / f"window-{window_no:06d}"
         tasks = [
             (Chunk(chunks + n, str(folder), PARSER_VERSION, run_id), files[start : start + chunk_size])
             for n, start in enumerate(range(0, len(files), chunk_size))
         ]
         chunks += len(tasks)
-        started = _Window(folder, tasks, pool.map(stage_files, tasks), pool.generation)
+        started = _Window(folder, tasks, pool.map(stage_files, tasks), pool.generation, known)
         if staged is not None:
-            unwritten += _store(con, staged.folder, _manifest(pool, staged, progress), run_id, counts)
+            manifest = _manifest(pool, staged, progress)
+            unwritten += _store(con, staged.folder, manifest, staged.known, run_id, counts)
             unwritten = _write_out(con, unwritten, before_last_window=window_no == len(windows) - 1)
             _fault_point("mid-load")
         staged = started
     if staged is not None:
-        _store(con, staged.folder, _manifest(pool, staged, progress), run_id, counts)
+        _store(con, staged.folder, _manifest(pool, staged, progress), staged.known, run_id, counts)
     progress.finish()
 
 
@@ -569,22 +571,30 @@ def _advance(progress: Progress, rows: list[ManifestRow], quiet: bool = False) -
 
 
 def _store(
-    con: duckdb.DuckDBPyConnection, folder: Path, manifest: list[ManifestRow], run_id: int, counts: Counts
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    manifest: list[ManifestRow],
+    known: list[str],
+    run_id: int,
+    counts: Counts,
 ) -> int:
     """Record one window's files in the manifest and load the letters its workers staged;
-    returns the bytes of parts loaded."""
+    returns the bytes of parts loaded. Only the rows of files the manifest `known` before (and of
+    their archive members) are replaced: at archive scale each search of the manifest reads
+    millions of paths."""
     if not manifest:
         return 0
     rows = pl.DataFrame(manifest, schema=_MANIFEST_SCHEMA, orient="row")
     con.register("_rows", rows)
-    con.register("_archives", rows.filter(pl.col("status") == "archive").select("path"))
+    con.register("_known", pl.DataFrame({"path": known}, schema={"path": pl.String}))
+    replaced = "split_part(path, '!', 1) IN (SELECT path FROM _known)"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _first_seen AS SELECT path, first_seen_run FROM files "
-        "WHERE path IN (SELECT path FROM _rows)"
+        + (f"WHERE {replaced}" if known else "WHERE false")
     )
-    replaced = "path IN (SELECT path FROM _rows) OR split_part(path, '!', 1) IN (SELECT path FROM _archives)"
-    con.execute(f"DELETE FROM files WHERE {replaced}")
-    con.execute(f"DELETE FROM rejects WHERE {replaced}")
+    if known:
+        con.execute(f"DELETE FROM files WHERE {replaced}")
+        con.execute(f"DELETE FROM rejects WHERE {replaced}")
     con.execute(
         "INSERT INTO files SELECT r.path, r.root, r.size, r.mtime_ns, r.sha256, r.doc_id, r.status, "
         f"coalesce(s.first_seen_run, {run_id}), {run_id}, NULL "
@@ -595,7 +605,7 @@ def _store(
         "WHERE status = 'rejected'"
     )
     con.unregister("_rows")
-    con.unregister("_archives")
+    con.unregister("_known")
     rejected = [(row.path, row.error or "") for row in manifest if row.status == "rejected"]
     counts.rejected += len(rejected)
     counts.rejected_paths += rejected

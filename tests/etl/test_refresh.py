@@ -256,6 +256,39 @@ def test_zip_members_and_nested_folders(tmp_path):
     assert one(db, "SELECT count(*) FROM decisions WHERE source_file LIKE '%batch.zip!inner/%'") > 0
 
 
+def test_a_changed_archive_replaces_its_members_and_keeps_when_files_were_first_seen(tmp_path):
+    """Only files the manifest held before are replaced: a zip that lost a member leaves no row of
+    it behind, and a changed file keeps the run it was first seen in, while new files in the same
+    run are simply added."""
+    folder = tmp_path / "in"
+    write_letters(tmp_path / "loose", 0, 3)
+    write_letters(folder, 10, 2)
+    with zipfile.ZipFile(folder / "batch.zip", "w") as archive:
+        for path in sorted((tmp_path / "loose").iterdir()):
+            archive.write(path, path.name)
+    db = tmp_path / "imr.duckdb"
+    assert run([folder], db)[0] == EXIT_OK
+    with zipfile.ZipFile(tmp_path / "smaller.zip", "w") as archive:
+        archive.write(tmp_path / "loose" / "synthetic-00000.txt", "synthetic-00000.txt")
+    (tmp_path / "smaller.zip").replace(folder / "batch.zip")
+    changed = folder / "synthetic-00010.txt"
+    changed.write_text(changed.read_text(encoding="utf-8").replace("upheld", "overturned"), encoding="utf-8")
+    write_letters(folder, 20, 1)
+    code, summary = run([folder], db, rescan=True)
+    assert code == EXIT_OK
+    assert "1 new, 2 changed, 1 unchanged" in summary
+    files = "SELECT split_part(path, '/', -1), status, first_seen_run, changed_run FROM files ORDER BY 1"
+    rows = query(db, files)
+    assert rows == [
+        ("batch.zip", "archive", 1, 2),
+        ("batch.zip!synthetic-00000.txt", "ok", 1, 2),
+        ("synthetic-00010.txt", "ok", 1, 2),
+        ("synthetic-00011.txt", "ok", 1, 1),
+        ("synthetic-00020.txt", "ok", 2, 2),
+    ]
+    assert one(db, "SELECT count(*) FROM letters") == 4
+
+
 def test_disappeared_files_stay_marked_and_come_back(corpus):
     letters, db, items = corpus
     run([letters], db)
