@@ -72,6 +72,11 @@ def staging_path(database: Path) -> Path:
     return database.with_name(database.name + ".parts")
 
 
+def listing_path(database: Path) -> Path:
+    """Where the refresh keeps the walk's listing as Parquet: millions of paths on disk, not in memory."""
+    return database.with_name(database.name + ".listing")
+
+
 def spill_path(database: Path) -> Path:
     """Where the refresh's DuckDB spills what does not fit its memory limit (sorts, joins)."""
     return database.with_name(database.name + ".tmp")
@@ -80,7 +85,7 @@ def spill_path(database: Path) -> Path:
 def start_build(database: Path, fresh: bool) -> Path:
     """A private copy of the live database to work on (an empty one when `fresh`)."""
     building = building_path(database)
-    discard(database)
+    _discard_build(database)
     if database.exists() and not fresh:
         copy(database, building)
     return building
@@ -119,6 +124,12 @@ def publish(database: Path, con: duckdb.DuckDBPyConnection) -> None:
 
 def discard(database: Path) -> None:
     """Remove what a killed or failed refresh left beside the live file."""
+    _discard_build(database)
+    shutil.rmtree(listing_path(database), ignore_errors=True)
+
+
+def _discard_build(database: Path) -> None:
+    """Remove a build copy and what its loading left (not the walk's listing, made before it)."""
     building = building_path(database)
     for leftover in (building, building.with_name(building.name + ".wal")):
         leftover.unlink(missing_ok=True)

@@ -28,7 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 import duckdb
 import polars as pl
@@ -147,8 +147,10 @@ def _run(
     if same_schema and not full:
         unchanged = _nothing_changed(database, letter_files, dwc_listings, roots, walked.kept)
         if unchanged is not None:
+            shutil.rmtree(publish.listing_path(database), ignore_errors=True)
             return unchanged, time.monotonic() - clock
-    con = _open_build(publish.start_build(database, fresh=not same_schema), database)
+    building = publish.start_build(database, fresh=not same_schema)
+    con = _open_build(building, database)
     create_schema(con)
     run_id = _scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM etl_runs")
     counts = Counts()
@@ -159,7 +161,7 @@ def _run(
         if stored_version is not None and stored_version != PARSER_VERSION:
             counts.rederived = _rederive(con, pool, run_id, parts, err)
         work = _compare(con, letter_files, roots, walked.kept, full, counts)
-        del letter_files  # millions of rows at archive scale: not held while the workers run
+        shutil.rmtree(publish.listing_path(database), ignore_errors=True)
         if full:
             for table in (*LETTER_TABLES, "files", "rejects", "dwc_index", "dwc_listings"):
                 con.execute(f"DELETE FROM {table}")
@@ -175,6 +177,7 @@ def _run(
         delete_orphans(con)
     letters_replaced = counts.changed or counts.rederived or orphans or full
     if letters_replaced or dashboard_tables.built_version(con) != dashboard_tables.VERSION:
+        con = _reopened(con, building, database)
         build_dashboard_tables(con, workers, err)
     elif counts.new:
         build_dashboard_tables(con, workers, err, append=True)
@@ -222,6 +225,14 @@ def _open_build(building: Path, database: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _reopened(con: duckdb.DuckDBPyConnection, building: Path, database: Path) -> duckdb.DuckDBPyConnection:
+    """The build copy written out and opened afresh, so that a full build of the dashboard's tables
+    starts from an empty DuckDB instance, not from the memory the load left allocated."""
+    con.execute("CHECKPOINT")
+    con.close()
+    return _open_build(building, database)
+
+
 def _has_current_schema(database: Path) -> bool:
     """Whether the live database can be updated in place (else it is rebuilt from the sources)."""
     if not database.exists():
@@ -234,31 +245,56 @@ def _has_current_schema(database: Path) -> bool:
         return False
 
 
+class Listing(NamedTuple):
+    """The files the walk listed, as Parquet parts on disk (`publish.listing_path`): at archive
+    scale millions of paths, which DuckDB reads as it needs them instead of Python holding them."""
+
+    parts: list[str]
+    height: int
+
+    def register(self, con: duckdb.DuckDBPyConnection) -> None:
+        """The listing as `_listing` (path, root, size, mtime_ns, walk_error, walk_order)."""
+        con.register("_listing", con.read_parquet(self.parts))
+
+
 def _listing(
     roots: list[Path], known: dict[str, int], database: Path
-) -> tuple[pl.DataFrame, list[SourceFile], Walk]:
+) -> tuple[Listing, list[SourceFile], Walk]:
     """Path, root, size and mtime of every letter file in the folders listed (and why the walk
     could not list a folder), and of the files of unchanged folders found rewritten (`_recheck`),
-    as columns (compact for millions); the DWC listings found; and the walk (its folders, and
-    those `known` unchanged, whose files were not listed)."""
+    written out _LISTING_CHUNK files at a time; the DWC listings found; and the walk (its folders,
+    and those `known` unchanged, whose files were not listed)."""
+    folder = publish.listing_path(database)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     walked = Walk(known)
-    frames: list[pl.DataFrame] = []
+    parts: list[str] = []
+    height = 0
     entries: list[SourceFile] = []
     dwc_listings: list[SourceFile] = []
+
+    def write_out() -> None:
+        nonlocal height, entries
+        part = str(folder / f"{len(parts):06d}.parquet")
+        frame = pl.DataFrame(entries, schema=_LISTING_SCHEMA, orient="row")
+        frame.with_row_index("walk_order", offset=height).write_parquet(part, statistics=False)
+        parts.append(part)
+        height += len(entries)
+        entries = []
+
     for entry in walked.files(roots):
         if entry.path.endswith(LISTING) and is_listing(entry.path) and not entry.walk_error:
             dwc_listings.append(entry)
             continue
         entries.append(entry)
-        if len(entries) == _LISTING_CHUNK:  # columns as they come: tuples of millions would not fit
-            frames.append(pl.DataFrame(entries, schema=_LISTING_SCHEMA, orient="row"))
-            entries = []
+        if len(entries) == _LISTING_CHUNK:
+            write_out()
     if walked.kept:
         rewritten, kept_listings = _recheck(database, walked.kept, date.today().toordinal())
         entries += rewritten
         dwc_listings += kept_listings
-    frames.append(pl.DataFrame(entries, schema=_LISTING_SCHEMA, orient="row"))
-    return pl.concat(frames), dwc_listings, walked
+    write_out()  # the last part, perhaps empty, so that the listing always has its columns
+    return Listing(parts, height), dwc_listings, walked
 
 
 def _recheck(database: Path, kept: list[Folder], day: int) -> tuple[list[SourceFile], list[SourceFile]]:
@@ -327,7 +363,7 @@ _LISTING_SCHEMA = {
 
 def _compare(
     con: duckdb.DuckDBPyConnection,
-    listing: pl.DataFrame,
+    listing: Listing,
     roots: list[Path],
     kept: list[Folder],
     full: bool,
@@ -337,7 +373,7 @@ def _compare(
     listed again, unchanged too); mark vanished files missing. Returns the table that holds the
     new and changed files, numbered `n` in walk order: it is in DuckDB's temporary storage, which
     spills to disk, since a first refresh of the archive lists millions."""
-    con.register("_listing", listing.with_row_index("walk_order"))
+    listing.register(con)
     con.register("_kept", _kept_frame(kept))
     con.execute(f"CREATE TEMP TABLE _unchanged AS {_UNCHANGED}{' WHERE false' if full else ''}")
     kept_files = _scalar(con, _KEPT_UNLISTED)
@@ -408,7 +444,7 @@ def _kept_frame(kept: list[Folder]) -> pl.DataFrame:
 
 def _nothing_changed(
     database: Path,
-    listing: pl.DataFrame,
+    listing: Listing,
     dwc_listings: list[SourceFile],
     roots: list[Path],
     kept: list[Folder],
@@ -426,7 +462,7 @@ def _nothing_changed(
             dashboard_tables.built_version(live) != dashboard_tables.VERSION
         ):
             return None
-        live.register("_listing", listing)
+        listing.register(live)
         live.register("_roots", _root_frame(roots))
         live.register("_kept", _kept_frame(kept))
         if _scalar(live, f"SELECT count(*) FROM ({_UNCHANGED})") != listing.height:

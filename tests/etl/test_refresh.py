@@ -72,7 +72,7 @@ def test_first_refresh_loads_every_letter(corpus):
     assert one(db, "SELECT count(*) FROM decisions") == items
     assert one(db, "SELECT bool_and(synthetic) FROM decisions")
     assert query(db, "SELECT run_id, status, files_new, letters_loaded FROM etl_runs") == [(1, "ok", 30, 30)]
-    assert not building_path(db).exists()
+    assert sorted(path.name for path in db.parent.iterdir()) == ["imr.duckdb", "imr.duckdb.lock"]
 
 
 def test_unchanged_files_are_not_read_again(corpus, monkeypatch):
@@ -89,6 +89,7 @@ def test_unchanged_files_are_not_read_again(corpus, monkeypatch):
     assert "0 new, 0 changed, 30 unchanged" in summary and "nothing changed" in summary
     assert (db.stat().st_ino, db.stat().st_mtime_ns) == (live.st_ino, live.st_mtime_ns)  # not replaced
     assert one(db, "SELECT count(*) FROM etl_runs") == 1
+    assert sorted(path.name for path in db.parent.iterdir()) == ["imr.duckdb", "imr.duckdb.lock"]
 
 
 @pytest.mark.parametrize("change", ["new file", "touched file", "vanished file", "reappeared file"])
@@ -539,6 +540,7 @@ def test_killed_refresh_leaves_a_complete_database_and_the_next_one_finishes(tmp
     assert after_kill == (before + new_items if point == "after-publish" else before)
     assert run([letters], db)[0] == EXIT_OK
     assert not staging_path(db).exists() and not building_path(db).exists()
+    assert not publish.listing_path(db).exists()
     reference = tmp_path / "reference.duckdb"
     run([letters], reference)
     sql = "SELECT doc_id, item_no, decision, category, treatment FROM decisions ORDER BY ALL"
