@@ -12,18 +12,13 @@ record the run → checkpoint and swap the copy in (see `etl/publish.py`).
 
 from __future__ import annotations
 
-import ctypes
 import functools
-import gc
-import multiprocessing
 import os
 import shutil
 import signal
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -40,6 +35,7 @@ from etl.parse import PARSER_VERSION
 from etl.progress import Progress
 from etl.sources import Folder, SourceFile, Walk, file_status, filesystem_path, stored_path
 from etl.staging import FAULT_ENV, Chunk, ManifestRow, reader_died, stage_files, stage_texts
+from etl.workers import Workers
 
 CHUNK_FILES = 500
 DUCKDB_SETTINGS = {
@@ -156,7 +152,7 @@ def _run(
     counts = Counts()
     parts = publish.staging_path(database)
     _fault_point("after-start")
-    with _Workers(workers) as pool:
+    with Workers(workers) as pool:
         stored_version = _meta(con, "parser_version")
         if stored_version is not None and stored_version != PARSER_VERSION:
             counts.rederived = _rederive(con, pool, run_id, parts, err)
@@ -503,7 +499,7 @@ class _Window:
 
 def _load(
     con: duckdb.DuckDBPyConnection,
-    pool: _Workers,
+    pool: Workers,
     work: str,
     run_id: int,
     counts: Counts,
@@ -539,7 +535,9 @@ def _load(
             _fault_point("mid-load")
         staged = started
     if staged is not None:
-        _store(con, staged.folder, _manifest(pool, staged, progress), staged.known, run_id, counts)
+        manifest = _manifest(pool, staged, progress)
+        pool.close()  # nothing is left to stage: their memory is given back before the last load
+        _store(con, staged.folder, manifest, staged.known, run_id, counts)
     progress.finish()
 
 
@@ -565,7 +563,7 @@ def _write_out(con: duckdb.DuckDBPyConnection, unwritten: int, before_last_windo
     return unwritten
 
 
-def _manifest(pool: _Workers, window: _Window, progress: Progress) -> list[ManifestRow]:
+def _manifest(pool: Workers, window: _Window, progress: Progress) -> list[ManifestRow]:
     """The window's manifest rows once its workers are done. If a worker process died (a file
     crashed its reader), the window is staged again one file at a time, so that only the file
     that kills its reader is rejected, and the run goes on."""
@@ -703,7 +701,7 @@ def _load_dwc_listings(
         )
 
 
-def _rederive(con: duckdb.DuckDBPyConnection, pool: _Workers, run_id: int, parts: Path, err: TextIO) -> int:
+def _rederive(con: duckdb.DuckDBPyConnection, pool: Workers, run_id: int, parts: Path, err: TextIO) -> int:
     """Parse every stored letter text again with this parser; sources are not read."""
     for table in LETTER_TABLES:
         con.execute(f"ALTER TABLE {table} RENAME TO {table}_previous")
@@ -801,104 +799,3 @@ def _fault_point(name: str) -> None:
     """Crash tests kill the refresh here (IMR_ETL_FAULT=name) to prove the swap is atomic."""
     if os.environ.get(FAULT_ENV) == name:
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-def _start_worker(parent_pid: int) -> None:
-    """Initializer of a worker process: it ends with its refresh, and collects garbage less often."""
-    _die_with_parent(parent_pid)
-    _quiet_collector()
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """A refresh killed with SIGKILL cannot shut its pool down, and its workers (~100 MB each)
-    would go on for minutes. On Linux the kernel kills a worker when the thread that started it
-    ends (the thread running the refresh, which outlives its pool); elsewhere a thread watches for
-    the parent to go. If the parent died before this ran, the worker ends now."""
-    if not _killed_with_parent():
-        threading.Thread(target=_exit_once_orphaned, args=(parent_pid,), daemon=True).start()
-    if os.getppid() != parent_pid:
-        os._exit(1)
-
-
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-
-
-def _killed_with_parent() -> bool:
-    """Ask Linux to SIGKILL this process when its parent ends; False where it cannot."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def _exit_once_orphaned(parent_pid: int) -> None:
-    while os.getppid() == parent_pid:
-        time.sleep(1)
-    os._exit(1)
-
-
-def _quiet_collector() -> None:
-    """Workers make millions of short-lived objects and no cycles worth chasing: collecting
-    less often saves a few percent of their time."""
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
-
-
-_POLARS_THREADS = "POLARS_MAX_THREADS"
-
-
-class _Workers:
-    """Worker processes for staging (none when workers == 1); results keep input order. They
-    start on entry, so their imports run while the main process walks the sources. A pool whose
-    worker died is replaced (`restart`); `generation` counts the replacements."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self.pool: ProcessPoolExecutor | None = None
-        self.generation = 0
-
-    def __enter__(self) -> _Workers:
-        if self.workers > 1:
-            self._start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-
-    def _start(self) -> None:
-        """Spawn every worker now, with one polars thread each: a worker's frames are small, and
-        the workers already keep every core busy."""
-        self.pool = ProcessPoolExecutor(
-            self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(os.getpid(),),
-        )
-        previous = os.environ.get(_POLARS_THREADS)
-        os.environ[_POLARS_THREADS] = "1"
-        try:
-            for _ in range(self.workers):  # a process is spawned per task until the pool is full
-                self.pool.submit(os.getpid)
-        finally:
-            if previous is None:
-                del os.environ[_POLARS_THREADS]
-            else:
-                os.environ[_POLARS_THREADS] = previous
-
-    def restart(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self._start()
-            self.generation += 1
-
-    def map(self, function, items: list) -> Iterator:
-        if self.pool is None or len(items) < 2:
-            return map(function, items)
-        return self.pool.map(function, items)
-
-    def run(self, function, item):
-        """One task, waited for (raises BrokenProcessPool if its worker dies)."""
-        return function(item) if self.pool is None else self.pool.submit(function, item).result()

@@ -253,15 +253,15 @@ def python(code: str, **popen) -> subprocess.Popen:
 
 
 def test_a_worker_whose_parent_died_before_it_started_ends_at_once():
-    started = python("import os, time\nfrom etl import refresh\nrefresh._die_with_parent(-1)\ntime.sleep(60)")
+    started = python("import os, time\nfrom etl import workers\nworkers._die_with_parent(-1)\ntime.sleep(60)")
     assert started.wait(timeout=30) == 1
 
 
 def test_without_the_kernels_help_a_worker_still_ends_with_its_parent():
     worker = (
-        "import os, time\nfrom etl import refresh\n"
-        "refresh._killed_with_parent = lambda: False\n"
-        "refresh._die_with_parent(os.getppid())\nprint('watching', flush=True)\ntime.sleep(60)"
+        "import os, time\nfrom etl import workers\n"
+        "workers._killed_with_parent = lambda: False\n"
+        "workers._die_with_parent(os.getppid())\nprint('watching', flush=True)\ntime.sleep(60)"
     )
     parent = python(
         f"import subprocess, sys\nworker = subprocess.Popen([sys.executable, '-c', {worker!r}])\n"

@@ -1,0 +1,40 @@
+"""The refresh's worker pool: what its processes load, and that closing it ends them."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from etl.workers import Workers
+
+
+def _loaded_modules(_: object) -> list[str]:
+    return sorted(sys.modules)
+
+
+def _worker_pid(_: object) -> int:
+    return os.getpid()
+
+
+def test_a_worker_loads_what_staging_needs_and_not_duckdb():
+    """Every module a worker imports is memory held in each worker for the whole refresh."""
+    with Workers(2) as pool:
+        loaded = pool.run(_loaded_modules, None)
+    assert "etl.workers" in loaded
+    assert "duckdb" not in loaded
+    assert "etl.refresh" not in loaded
+
+
+def test_closing_the_pool_ends_its_processes_before_it_returns():
+    with Workers(2) as pool:
+        pids = set(pool.map(_worker_pid, list(range(8))))
+        assert pids and os.getpid() not in pids
+        pool.close()
+        assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+        assert list(pool.map(_worker_pid, [1, 2])) == [os.getpid()] * 2  # closed: work runs here
+
+
+def test_one_worker_means_no_processes():
+    with Workers(1) as pool:
+        assert pool.run(_worker_pid, None) == os.getpid()
