@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 from etl.workers import Workers
+
+ROOT = Path(__file__).resolve().parents[2]
+_REPORT_WORKER_MODULES = """
+import json
+from etl.workers import Workers
+from tests.etl.test_workers import _loaded_modules
+with Workers(2) as pool:
+    print(json.dumps(pool.run(_loaded_modules, None)))
+"""
 
 
 def _loaded_modules(_: object) -> list[str]:
@@ -18,9 +29,18 @@ def _worker_pid(_: object) -> int:
 
 
 def test_a_worker_loads_what_staging_needs_and_not_duckdb():
-    """Every module a worker imports is memory held in each worker for the whole refresh."""
-    with Workers(2) as pool:
-        loaded = pool.run(_loaded_modules, None)
+    """Every module a worker imports is memory held in each worker for the whole refresh. The
+    pool is started from a fresh process, as `python -m etl refresh` starts it: a spawned worker
+    also imports its parent's main script, which in this test run may be another test's."""
+    started = subprocess.run(
+        [sys.executable, "-c", _REPORT_WORKER_MODULES],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    loaded = json.loads(started.stdout)
     assert "etl.workers" in loaded
     assert "duckdb" not in loaded
     assert "etl.refresh" not in loaded
