@@ -91,7 +91,7 @@ def _start_worker(parent_pid: int) -> None:
 
 
 def _die_with_parent(parent_pid: int) -> None:
-    """A refresh killed with SIGKILL cannot shut its pool down, and its workers (~100 MB each)
+    """A refresh killed with SIGKILL cannot shut its pool down, and its workers (~200 MB each)
     would go on for minutes. On Linux the kernel kills a worker when the thread that started it
     ends (the thread running the refresh, which outlives its pool); elsewhere a thread watches for
     the parent to go. If the parent died before this ran, the worker ends now."""
