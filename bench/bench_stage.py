@@ -67,8 +67,12 @@ def measure(letters: int, warm: int) -> float:
 
 
 def run(code: Path, letters: int, warm: int) -> float:
-    """One measurement in a fresh process of the checkout `code`."""
-    environment = os.environ | {"POLARS_MAX_THREADS": "1"}
+    """One measurement in a fresh process of the checkout `code`, in a refresh worker's environment
+    (this checkout's)."""
+    sys.path.insert(0, str(ROOT))
+    from etl.workers import WORKER_ENVIRONMENT
+
+    environment = os.environ | WORKER_ENVIRONMENT
     command = [sys.executable, __file__, "--measure", "--letters", str(letters), "--warm", str(warm)]
     output = subprocess.run(command, cwd=code, env=environment, check=True, capture_output=True, text=True)
     return float(output.stdout.strip().splitlines()[-1])

@@ -18,7 +18,7 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -41,7 +41,7 @@ CHUNK_FILES = 500
 DUCKDB_SETTINGS = {
     # DuckDB spills to disk beyond this: with the workers, a refresh stays under 1.5 GB on any corpus
     "memory_limit": "512MB",
-    # Checkpoints are chosen by `_write_out`; one statement's rows alone rarely trigger one.
+    # Checkpoints are chosen by `_write_out_now`; one statement's rows alone rarely trigger one.
     "checkpoint_threshold": "1GB",
     # The worker processes keep every core busy; a second DuckDB thread would only compete.
     "threads": 1,
@@ -152,19 +152,22 @@ def _run(
     counts = Counts()
     parts = publish.staging_path(database)
     _fault_point("after-start")
+
+    def reopen(old: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        return _reopened(old, building, database)
+
     with Workers(workers) as pool:
         stored_version = _meta(con, "parser_version")
         if stored_version is not None and stored_version != PARSER_VERSION:
-            counts.rederived = _rederive(con, pool, run_id, parts, err)
-        work = _compare(con, letter_files, roots, walked.kept, full, counts)
-        shutil.rmtree(publish.listing_path(database), ignore_errors=True)
+            con, counts.rederived = _rederive(con, pool, run_id, parts, err, reopen)
+        work = _compare(con, letter_files, roots, walked.kept, full, counts, database)
         if full:
             for table in (*LETTER_TABLES, "files", "rejects", "dwc_index", "dwc_listings"):
                 con.execute(f"DELETE FROM {table}")
         _record_folders(con, walked.folders, roots)
         _fault_point("after-walk")
-        _load(con, pool, work, run_id, counts, parts, err)
-        con.execute(f"DROP TABLE {work}")
+        con = _load(con, pool, work, run_id, counts, parts, err, reopen)
+        shutil.rmtree(publish.listing_path(database), ignore_errors=True)
     _load_dwc_listings(con, dwc_listings, run_id, counts, parts)
     orphans = _scalar(
         con, "DELETE FROM letters WHERE doc_id NOT IN (SELECT doc_id FROM files WHERE doc_id IS NOT NULL)"
@@ -173,7 +176,7 @@ def _run(
         delete_orphans(con)
     letters_replaced = counts.changed or counts.rederived or orphans or full
     if letters_replaced or dashboard_tables.built_version(con) != dashboard_tables.VERSION:
-        con = _reopened(con, building, database)
+        con = reopen(con)
         build_dashboard_tables(con, workers, err)
     elif counts.new:
         build_dashboard_tables(con, workers, err, append=True)
@@ -215,15 +218,20 @@ def _open_build(building: Path, database: Path) -> duckdb.DuckDBPyConnection:
     the database (not into whatever folder the refresh was started from)."""
     con = duckdb.connect(config={**DUCKDB_SETTINGS, "temp_directory": str(publish.spill_path(database))})
     con.execute("SET enable_progress_bar = false")
-    quoted = str(building).replace("'", "''")
-    con.execute(f"ATTACH '{quoted}' AS build (RECOVERY_MODE no_wal_writes)")
+    con.execute(f"ATTACH {_sql_string(building)} AS build (RECOVERY_MODE no_wal_writes)")
     con.execute("USE build")
     return con
 
 
+def _sql_string(path: Path) -> str:
+    """A path as an SQL string literal, for the statements that take no parameters there."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def _reopened(con: duckdb.DuckDBPyConnection, building: Path, database: Path) -> duckdb.DuckDBPyConnection:
-    """The build copy written out and opened afresh, so that a full build of the dashboard's tables
-    starts from an empty DuckDB instance, not from the memory the load left allocated."""
+    """The build copy written out and opened afresh, in a DuckDB instance of its own: an instance
+    that keeps appending holds more and more memory outside its limit (about 6 MB per 20,000
+    letters at 2 M), which a new one (opened in milliseconds) does not."""
     con.execute("CHECKPOINT")
     con.close()
     return _open_build(building, database)
@@ -346,7 +354,7 @@ def _record_folders(con: duckdb.DuckDBPyConnection, folders: list[Folder], roots
 _FOLDER_SCHEMA = {"path": pl.String, "root": pl.String, "ctime_ns": pl.Int64}
 
 
-_WORK = "_work"  # the new and changed files of a run (`_compare`)
+_WORK = "work.parquet"  # the new and changed files of a run (`_compare`), beside the listing
 _LISTING_CHUNK = 100_000
 _LISTING_SCHEMA = {
     "path": pl.String,
@@ -364,11 +372,12 @@ def _compare(
     kept: list[Folder],
     full: bool,
     counts: Counts,
-) -> str:
+    database: Path,
+) -> Path:
     """Split the listing into new, changed and unchanged files (the files of folders `kept`, not
-    listed again, unchanged too); mark vanished files missing. Returns the table that holds the
-    new and changed files, numbered `n` in walk order: it is in DuckDB's temporary storage, which
-    spills to disk, since a first refresh of the archive lists millions."""
+    listed again, unchanged too); mark vanished files missing. Returns the Parquet file that holds
+    the new and changed files, numbered `n` in walk order: on disk, not in DuckDB's memory, since
+    a first refresh of the archive lists millions, and the load reopens its connection."""
     listing.register(con)
     con.register("_kept", _kept_frame(kept))
     con.execute(f"CREATE TEMP TABLE _unchanged AS {_UNCHANGED}{' WHERE false' if full else ''}")
@@ -381,16 +390,17 @@ def _compare(
     con.register("_roots", _root_frame(roots))
     counts.missing = _scalar(con, f"SELECT count(*) FROM files WHERE {_VANISHED_FILES}")
     con.execute(f"UPDATE files SET missing_since = now() WHERE {_VANISHED}")
+    work = publish.listing_path(database) / _WORK
     con.execute(
-        f"""CREATE TEMP TABLE {_WORK} AS
-            SELECT row_number() OVER (ORDER BY walk_order) - 1 AS n, {", ".join(_LISTING_SCHEMA)},
-                   path IN (SELECT split_part(path, '!', 1) FROM files) AS known
-            FROM _listing WHERE path NOT IN (SELECT path FROM _unchanged)"""
+        f"""COPY (SELECT row_number() OVER (ORDER BY walk_order) - 1 AS n, {", ".join(_LISTING_SCHEMA)},
+                         path IN (SELECT split_part(path, '!', 1) FROM files) AS known
+                  FROM _listing WHERE path NOT IN (SELECT path FROM _unchanged) ORDER BY n)
+            TO {_sql_string(work)} (FORMAT parquet)"""
     )
     con.execute("DROP TABLE _unchanged")
     for registered in ("_listing", "_kept", "_roots"):
         con.unregister(registered)
-    return _WORK
+    return work
 
 
 # The files of the registered `_listing` that the manifest holds with the same size and mtime.
@@ -500,15 +510,18 @@ class _Window:
 def _load(
     con: duckdb.DuckDBPyConnection,
     pool: Workers,
-    work: str,
+    work: Path,
     run_id: int,
     counts: Counts,
     parts: Path,
     err: TextIO,
-) -> None:
+    reopen: Callable[[duckdb.DuckDBPyConnection], duckdb.DuckDBPyConnection],
+) -> duckdb.DuckDBPyConnection:
     """Stage files in windows: workers parse window n+1 into Parquet parts while the main process
-    bulk-loads window n, so neither waits and at most two windows of parts exist on disk."""
-    total = _scalar(con, f"SELECT count(*) FROM {work}")
+    bulk-loads window n, so neither waits and at most two windows of parts exist on disk. Each
+    time loaded rows are written out, the connection is replaced by a new one (`reopen`), which
+    is returned at the end."""
+    total = _scalar(con, f"SELECT count(*) FROM read_parquet({_sql_string(work)})")
     progress = Progress("refresh: files", total, err)
     chunk_size = _chunk_size(total, pool.workers)
     staged: _Window | None = None
@@ -516,8 +529,9 @@ def _load(
     windows = _windows(total)
     for window_no, (offset, length) in enumerate(windows):
         rows = con.execute(
-            f"SELECT {', '.join(_LISTING_SCHEMA)}, known FROM {work} WHERE n >= ? AND n < ? ORDER BY n",
-            [offset, offset + length],
+            f"SELECT {', '.join(_LISTING_SCHEMA)}, known FROM read_parquet(?) "
+            "WHERE n >= ? AND n < ? ORDER BY n",
+            [str(work), offset, offset + length],
         ).fetchall()
         files = [SourceFile(*row[:-1]) for row in rows]
         known = [row[0] for row in rows if row[-1]]
@@ -531,7 +545,8 @@ def _load(
         if staged is not None:
             manifest = _manifest(pool, staged, progress)
             unwritten += _store(con, staged.folder, manifest, staged.known, run_id, counts)
-            unwritten = _write_out(con, unwritten, before_last_window=window_no == len(windows) - 1)
+            if _write_out_now(unwritten, before_last_window=window_no == len(windows) - 1):
+                con, unwritten = reopen(con), 0
             _fault_point("mid-load")
         staged = started
     if staged is not None:
@@ -539,6 +554,7 @@ def _load(
         pool.close()  # nothing is left to stage: their memory is given back before the last load
         _store(con, staged.folder, manifest, staged.known, run_id, counts)
     progress.finish()
+    return con
 
 
 def _windows(total: int) -> list[tuple[int, int]]:
@@ -552,15 +568,11 @@ def _windows(total: int) -> list[tuple[int, int]]:
     return windows
 
 
-def _write_out(con: duckdb.DuckDBPyConnection, unwritten: int, before_last_window: bool = False) -> int:
-    """Checkpoint (write loaded rows from memory to the file) once `unwritten` bytes of parts are
-    loaded, and before the last window, so that it runs while the workers still parse. Returns
-    the bytes still unwritten. Each checkpoint rewrites the tables' last, partly filled row
-    groups: fewer are cheaper."""
-    if unwritten > UNWRITTEN_BYTES or (before_last_window and unwritten):
-        con.execute("CHECKPOINT")
-        return 0
-    return unwritten
+def _write_out_now(unwritten: int, before_last_window: bool) -> bool:
+    """Whether to checkpoint (write loaded rows from memory to the file): once `unwritten` bytes
+    of parts are loaded, and before the last window, so that it runs while the workers still
+    parse. Each checkpoint rewrites the tables' last, partly filled row groups: fewer are cheaper."""
+    return unwritten > UNWRITTEN_BYTES or (before_last_window and unwritten > 0)
 
 
 def _manifest(pool: Workers, window: _Window, progress: Progress) -> list[ManifestRow]:
@@ -701,8 +713,16 @@ def _load_dwc_listings(
         )
 
 
-def _rederive(con: duckdb.DuckDBPyConnection, pool: Workers, run_id: int, parts: Path, err: TextIO) -> int:
-    """Parse every stored letter text again with this parser; sources are not read."""
+def _rederive(
+    con: duckdb.DuckDBPyConnection,
+    pool: Workers,
+    run_id: int,
+    parts: Path,
+    err: TextIO,
+    reopen: Callable[[duckdb.DuckDBPyConnection], duckdb.DuckDBPyConnection],
+) -> tuple[duckdb.DuckDBPyConnection, int]:
+    """Parse every stored letter text again with this parser; sources are not read. Returns the
+    connection (replaced, as in `_load`, each time rows are written out) and the letters parsed."""
     for table in LETTER_TABLES:
         con.execute(f"ALTER TABLE {table} RENAME TO {table}_previous")
     create_schema(con)
@@ -731,7 +751,9 @@ def _rederive(con: duckdb.DuckDBPyConnection, pool: Workers, run_id: int, parts:
             progress.advance(len(pairs))
         staged_bytes = _parts_bytes(folder)
         load_parts(con, folder)
-        unwritten = _write_out(con, unwritten + staged_bytes)
+        unwritten += staged_bytes
+        if _write_out_now(unwritten, before_last_window=False):
+            con, unwritten = reopen(con), 0
     progress.finish()
     if renamed:
         con.register("_renamed", pl.DataFrame({"old": list(renamed), "new": list(renamed.values())}))
@@ -739,7 +761,7 @@ def _rederive(con: duckdb.DuckDBPyConnection, pool: Workers, run_id: int, parts:
         con.unregister("_renamed")
     for table in LETTER_TABLES:
         con.execute(f"DROP TABLE {table}_previous")
-    return total
+    return con, total
 
 
 def _chunk_size(total: int, workers: int) -> int:

@@ -18,7 +18,9 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
-_POLARS_THREADS = "POLARS_MAX_THREADS"
+# What a spawned worker finds in its environment, set only while the workers start: one polars
+# thread (a worker's frames are small, and the workers already keep every core busy).
+WORKER_ENVIRONMENT = {"POLARS_MAX_THREADS": "1"}
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
@@ -42,24 +44,24 @@ class Workers:
             self.pool.shutdown(wait=False, cancel_futures=True)
 
     def _start(self) -> None:
-        """Spawn every worker now, with one polars thread each: a worker's frames are small, and
-        the workers already keep every core busy."""
+        """Spawn every worker now, in `WORKER_ENVIRONMENT`."""
         self.pool = ProcessPoolExecutor(
             self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
             initargs=(os.getpid(),),
         )
-        previous = os.environ.get(_POLARS_THREADS)
-        os.environ[_POLARS_THREADS] = "1"
+        previous = {name: os.environ.get(name) for name in WORKER_ENVIRONMENT}
+        os.environ.update(WORKER_ENVIRONMENT)
         try:
             for _ in range(self.workers):  # a process is spawned per task until the pool is full
                 self.pool.submit(os.getpid)
         finally:
-            if previous is None:
-                del os.environ[_POLARS_THREADS]
-            else:
-                os.environ[_POLARS_THREADS] = previous
+            for name, value in previous.items():
+                if value is None:
+                    del os.environ[name]
+                else:
+                    os.environ[name] = value
 
     def restart(self) -> None:
         if self.pool is not None:

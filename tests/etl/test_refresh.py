@@ -448,17 +448,25 @@ def test_small_windows_and_frequent_checkpoints_give_the_same_database(corpus, t
     run([letters], db)
     monkeypatch.setattr(refresh_module, "WINDOW_FILES", (4, 4))
     monkeypatch.setattr(refresh_module, "UNWRITTEN_BYTES", 1)
-    still_unwritten = []
-    original = refresh_module._write_out
+    written_out, reopened = [], []
+    write_out_now, reopen = refresh_module._write_out_now, refresh_module._reopened
 
-    def write_out(*args, **kwargs):
-        still_unwritten.append(original(*args, **kwargs))
-        return still_unwritten[-1]
+    def spy_write_out_now(*args, **kwargs):
+        written_out.append(write_out_now(*args, **kwargs))
+        return written_out[-1]
 
-    monkeypatch.setattr(refresh_module, "_write_out", write_out)
+    def spy_reopen(con, *args):
+        reopened.append(con)
+        return reopen(con, *args)
+
+    monkeypatch.setattr(refresh_module, "_write_out_now", spy_write_out_now)
+    monkeypatch.setattr(refresh_module, "_reopened", spy_reopen)
     windowed = tmp_path / "windowed.duckdb"
     run([letters], windowed, workers=2)
-    assert still_unwritten == [0] * (len(refresh_module._windows(30)) - 1)  # a checkpoint after each
+    windows = len(refresh_module._windows(30))
+    assert written_out == [True] * (windows - 1)  # a checkpoint after each window but the last
+    # ... each on a connection opened afresh; then one more for the dashboard's tables
+    assert len(reopened) == len({id(con) for con in reopened}) == windows
     for sql in (
         "SELECT * EXCLUDE (loaded_run) FROM letters ORDER BY doc_id",
         "SELECT * FROM decisions ORDER BY item_id",

@@ -28,6 +28,12 @@ def _worker_pid(_: object) -> int:
     return os.getpid()
 
 
+def _polars_threads(_: object) -> int:
+    import polars as pl
+
+    return pl.thread_pool_size()
+
+
 def test_a_worker_loads_what_staging_needs_and_not_duckdb():
     """Every module a worker imports is memory held in each worker for the whole refresh. The
     pool is started from a fresh process, as `python -m etl refresh` starts it: a spawned worker
@@ -44,6 +50,13 @@ def test_a_worker_loads_what_staging_needs_and_not_duckdb():
     assert "etl.workers" in loaded
     assert "duckdb" not in loaded
     assert "etl.refresh" not in loaded
+
+
+def test_a_worker_runs_one_polars_thread_and_the_parent_keeps_its_environment():
+    before = dict(os.environ)
+    with Workers(2) as pool:
+        assert pool.run(_polars_threads, None) == 1
+    assert dict(os.environ) == before
 
 
 def test_closing_the_pool_ends_its_processes_before_it_returns():
