@@ -69,7 +69,8 @@ def measure(letters: int, warm: int) -> float:
 def run(code: Path, letters: int, warm: int) -> float:
     """One measurement in a fresh process of the checkout `code`, in a refresh worker's environment
     (this checkout's)."""
-    sys.path.insert(0, str(ROOT))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     from etl.workers import WORKER_ENVIRONMENT
 
     environment = os.environ | WORKER_ENVIRONMENT

@@ -521,7 +521,7 @@ def _load(
     bulk-loads window n, so neither waits and at most two windows of parts exist on disk. Each
     time loaded rows are written out, the connection is replaced by a new one (`reopen`), which
     is returned at the end."""
-    total = _scalar(con, f"SELECT count(*) FROM read_parquet({_sql_string(work)})")
+    total = _scalar(con, "SELECT count(*) FROM read_parquet(?)", [str(work)])
     progress = Progress("refresh: files", total, err)
     chunk_size = _chunk_size(total, pool.workers)
     staged: _Window | None = None
@@ -812,8 +812,8 @@ def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
     return row[0] if row else None
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, query: str) -> int:
-    row = con.execute(query).fetchone()
+def _scalar(con: duckdb.DuckDBPyConnection, query: str, parameters: list | None = None) -> int:
+    row = con.execute(query, parameters).fetchone()
     return int(row[0]) if row else 0
 
 
