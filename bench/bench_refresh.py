@@ -7,7 +7,8 @@ measures, in the same run:
 - with PDFs in the corpus, the ceiling of PDF input: pypdfium2's text extraction alone over the
   same PDF files, as many processes as the refresh's workers (no parsing, nothing stored),
 - a refresh into an empty database (all cores), its peak memory (the whole process tree, sampled
-  from /proc) and the database size,
+  from /proc), its CPU time split between the main process (the one writer: walk, load, the
+  dashboard's tables) and its workers, and the database size,
 - a refresh with nothing changed;
 - with `--added N`: after each of those, a refresh that finds N letters more (generated with another
   seed into a new folder, given as a second source) and appends them, as a nightly run does;
@@ -32,6 +33,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -84,17 +86,36 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed_command(command: list[str], code: Path = ROOT) -> tuple[float, int]:
-    """Wall seconds and peak tree memory of a command run in the checkout `code`."""
+def own_cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a live process has spent itself, its children's not counted."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Timed(NamedTuple):
+    seconds: float
+    peak: int  # bytes, the whole process tree
+    own_cpu: float  # the command's own process, without its children (its last 0.1 s missed)
+
+
+def timed_command(command: list[str], code: Path = ROOT) -> Timed:
+    """Wall seconds, peak tree memory and the main process's own CPU of a command run in the
+    checkout `code` (sampled every 0.1 s from /proc)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=code, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
+    own_cpu = 0.0
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, own_cpu
         while not stop.is_set():
             peak = max(peak, tree_rss(process.pid))
+            own_cpu = own_cpu_seconds(process.pid) or own_cpu
             time.sleep(0.1)
 
     sampler = threading.Thread(target=sample)
@@ -104,7 +125,7 @@ def timed_command(command: list[str], code: Path = ROOT) -> tuple[float, int]:
     sampler.join()
     if process.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} exited {process.returncode}")
-    return time.perf_counter() - started, peak
+    return Timed(time.perf_counter() - started, peak, own_cpu)
 
 
 def read_all(folder: Path) -> float:
@@ -182,6 +203,7 @@ def main() -> None:
     builds: dict[str, list[float]] = {name: [] for name in codes}
     peaks: dict[str, list[int]] = {name: [] for name in codes}
     cpu: dict[str, list[float]] = {name: [] for name in codes}
+    main_cpu: dict[str, list[float]] = {name: [] for name in codes}
     unchanged: dict[str, list[float]] = {name: [] for name in codes}
     added: dict[str, list[tuple[float, int]]] = {name: [] for name in codes}
     sizes: dict[str, int] = {}
@@ -193,10 +215,11 @@ def main() -> None:
                 for leftover in db.parent.glob(db.name + "*"):
                     leftover.unlink()
                 cpu_before = children_cpu_seconds()
-                seconds, peak = timed_command(refresh, code)
+                timed = timed_command(refresh, code)
                 cpu[name].append(children_cpu_seconds() - cpu_before)
-                builds[name].append(seconds)
-                peaks[name].append(peak)
+                main_cpu[name].append(timed.own_cpu)
+                builds[name].append(timed.seconds)
+                peaks[name].append(timed.peak)
             unchanged[name].append(timed_command(refresh, code)[0])
             sizes[name] = db.stat().st_size
             if args.added:
@@ -244,6 +267,17 @@ def main() -> None:
                 f"| refresh into an empty database{label}, CPU time of the process tree | "
                 f"{median(cpu[name]):.1f} | {args.letters / median(cpu[name]):,.0f} per CPU second | |"
             )
+            for part, seconds in (
+                ("the main process (walk, load, dashboard tables)", median(main_cpu[name])),
+                (
+                    "the workers",
+                    median(tree - own for tree, own in zip(cpu[name], main_cpu[name], strict=True)),
+                ),
+            ):
+                print(
+                    f"| … of which {part}{label} | {seconds:.1f} | "
+                    f"{seconds / args.letters * 1e6:,.0f} µs a letter | |"
+                )
         print(f"| refresh, nothing changed{label} | {median(unchanged[name]):.1f} | | |")
         if added[name]:
             seconds = median(run[0] for run in added[name])

@@ -47,6 +47,12 @@ DUCKDB_SETTINGS = {
     "threads": 1,
     # Row order in a table carries no meaning here.
     "preserve_insertion_order": False,
+    # No merging of row groups at checkpoints. DuckDB appends a new row group to a table once it
+    # is written out, and its vacuum merged the partly filled ones again at every checkpoint of a
+    # load: at 2 M letters about 150 µs of CPU a letter, most of the writer's work. The price: a
+    # partly filled row group per table and checkpoint, and the space of deleted rows given back
+    # only when their whole row group is deleted.
+    "max_vacuum_tasks": 0,
 }
 # The dashboard's tables are built once the workers are done, so the one process left may use more:
 # at 2,000,000 letters a full build fails at 512 MB; at 768 MB it takes about 300 s and the process

@@ -478,6 +478,18 @@ def test_small_windows_and_frequent_checkpoints_give_the_same_database(corpus, t
         assert query(windowed, sql) == query(db, sql)
 
 
+def test_checkpoints_keep_the_row_groups_earlier_ones_wrote(corpus, monkeypatch):
+    """Each window's letters stay in the row group they were written to: a checkpoint does not
+    merge them with the rows written before (at archive scale, most of the load's cost)."""
+    letters, db, _items = corpus
+    monkeypatch.setattr(refresh_module, "WINDOW_FILES", (4, 4))
+    monkeypatch.setattr(refresh_module, "UNWRITTEN_BYTES", 1)
+    run([letters], db, workers=2)
+    row_groups = one(db, "SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('letters')")
+    assert row_groups == len(refresh_module._windows(30))
+    assert one(db, "SELECT count(*) FROM letters") == 30
+
+
 def test_usage_errors(tmp_path):
     with pytest.raises(UsageError, match="no such source"):
         refresh([str(tmp_path / "nope")], tmp_path / "imr.duckdb")
