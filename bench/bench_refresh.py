@@ -197,7 +197,7 @@ def main() -> None:
     parse_only = (
         []
         if args.no_parse_baseline
-        else [timed_command([sys.executable, "-m", "etl", "parse", str(folder)])[0]]
+        else [timed_command([sys.executable, "-m", "etl", "parse", str(folder)]).seconds]
     )
     ceiling = [extraction_ceiling(folder, args.workers) for _ in range(args.runs)]
     builds: dict[str, list[float]] = {name: [] for name in codes}
@@ -205,7 +205,7 @@ def main() -> None:
     cpu: dict[str, list[float]] = {name: [] for name in codes}
     main_cpu: dict[str, list[float]] = {name: [] for name in codes}
     unchanged: dict[str, list[float]] = {name: [] for name in codes}
-    added: dict[str, list[tuple[float, int]]] = {name: [] for name in codes}
+    added: dict[str, list[Timed]] = {name: [] for name in codes}
     sizes: dict[str, int] = {}
     for _ in range(args.runs):
         for name, code in codes.items():
@@ -220,7 +220,7 @@ def main() -> None:
                 main_cpu[name].append(timed.own_cpu)
                 builds[name].append(timed.seconds)
                 peaks[name].append(timed.peak)
-            unchanged[name].append(timed_command(refresh, code)[0])
+            unchanged[name].append(timed_command(refresh, code).seconds)
             sizes[name] = db.stat().st_size
             if args.added:
                 nights = len(list(OUT.glob(f"letters-{args.added}-night-*")))
@@ -280,11 +280,11 @@ def main() -> None:
                 )
         print(f"| refresh, nothing changed{label} | {median(unchanged[name]):.1f} | | |")
         if added[name]:
-            seconds = median(run[0] for run in added[name])
+            seconds = median(run.seconds for run in added[name])
             print(
                 f"| refresh, {args.added:,} letters added{label} | {seconds:.1f} | "
                 f"{args.added / seconds:,.0f} | "
-                f"{max(run[1] for run in added[name]) / 2**20:,.0f} MB (max) |"
+                f"{max(run.peak for run in added[name]) / 2**20:,.0f} MB (max) |"
             )
     if ceiling[0] is not None and ceiling[0][1] == args.letters and not args.existing:  # every letter a PDF
         for name in codes:
