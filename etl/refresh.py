@@ -577,7 +577,8 @@ def _windows(total: int) -> list[tuple[int, int]]:
 def _write_out_now(unwritten: int, before_last_window: bool) -> bool:
     """Whether to checkpoint (write loaded rows from memory to the file): once `unwritten` bytes
     of parts are loaded, and before the last window, so that it runs while the workers still
-    parse. Each checkpoint rewrites the tables' last, partly filled row groups: fewer are cheaper."""
+    parse. Each checkpoint leaves every table a partly filled row group (they are not merged
+    again: DUCKDB_SETTINGS), so fewer checkpoints leave fuller ones."""
     return unwritten > UNWRITTEN_BYTES or (before_last_window and unwritten > 0)
 
 
